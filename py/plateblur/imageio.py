@@ -1,0 +1,91 @@
+"""Photos as bytes <-> pixels with Pillow, in CPython and in Pyodide alike.
+
+Decoding goes by content, applies the EXIF orientation and refuses what it cannot handle with an
+ImageError whose message is meant for the user. Encoding writes from pixels only, so no EXIF, XMP
+or GPS metadata survives (the ICC colour profile is kept)."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PIXELS = 50_000_000
+FORMATS = {  # Pillow format -> (MIME type, file extension)
+    "JPEG": ("image/jpeg", ".jpg"),
+    "PNG": ("image/png", ".png"),
+    "WEBP": ("image/webp", ".webp"),
+}
+SAVE_OPTIONS = {
+    "JPEG": {"quality": 95, "subsampling": 0},
+    "PNG": {"compress_level": 1},
+    "WEBP": {"quality": 95},
+}
+
+
+class ImageError(ValueError):
+    """The input cannot be anonymised; the message says why, for the user."""
+
+
+@dataclass
+class Photo:
+    """Decoded photo: ``rgb`` H x W x 3 uint8 (orientation applied), ``alpha`` H x W uint8 or None."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+    format: str
+    icc_profile: bytes | None = None
+
+    @property
+    def mime(self) -> str:
+        return FORMATS[self.format][0]
+
+    @property
+    def extension(self) -> str:
+        return FORMATS[self.format][1]
+
+
+def decode_photo(data: bytes) -> Photo:
+    if not data:
+        raise ImageError("the file is empty")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format
+            if fmt not in FORMATS:
+                raise ImageError(f"{fmt} images are not supported; use JPEG, PNG or WebP")
+            if getattr(img, "n_frames", 1) > 1:
+                raise ImageError("animated images are not supported")
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise ImageError(f"the image is too large ({w}x{h} = {w * h / 1e6:.0f} MP; "
+                                 f"the limit is {MAX_PIXELS / 1e6:.0f} MP)")
+            img.load()
+            icc = img.info.get("icc_profile")
+            img = ImageOps.exif_transpose(img)
+            has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+            rgba = img.convert("RGBA") if has_alpha else None
+            rgb = np.asarray((rgba or img).convert("RGB"))
+            alpha = np.asarray(rgba)[:, :, 3].copy() if rgba is not None else None
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"the image is too large (the limit is {MAX_PIXELS / 1e6:.0f} MP)") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError("not an image, or not a JPEG, PNG or WebP file") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"the image data is truncated or corrupt ({exc})") from exc
+    return Photo(np.ascontiguousarray(rgb), alpha, fmt, icc)
+
+
+def encode_photo(photo: Photo, rgb: np.ndarray) -> bytes:
+    """Encode ``rgb`` (the anonymised pixels) in the photo's own format, with its alpha."""
+    img = Image.fromarray(rgb, "RGB")
+    if photo.alpha is not None:
+        img.putalpha(Image.fromarray(photo.alpha, "L"))
+    options = dict(SAVE_OPTIONS[photo.format])
+    if photo.icc_profile:
+        options["icc_profile"] = photo.icc_profile
+    out = io.BytesIO()
+    img.save(out, format=photo.format, **options)
+    return out.getvalue()

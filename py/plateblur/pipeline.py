@@ -1,0 +1,87 @@
+"""frame -> detect -> obscure, with model inference left to the caller.
+
+Inference is synchronous in CPython and asynchronous in the browser, so the pipeline is split
+around it: ``prepare`` gives the model inputs, the adapter runs the model on each, ``finish``
+turns the outputs into Detections. ``render`` obscures and can be repeated with new settings
+without running the model again."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .boxes import clip_boxes, contained_in_other, nms_keep, pad_boxes, to_pixel_regions
+from .decode import decode_yolo
+from .detections import Detections
+from .obscure import OBSCURERS
+from .preprocess import Letterbox, letterbox
+from .settings import DETECTION_FLOOR, Settings
+from .tiling import plan_windows
+
+FRAGMENT_SHARE = 0.8   # a box this much inside a larger kept box is a tile fragment of it
+
+
+@dataclass(frozen=True)
+class Job:
+    """One model input: the (1, 3, H, W) float32 tensor and how it maps back to the frame."""
+
+    tensor: np.ndarray
+    letterbox: Letterbox
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An obscured frame, the detections kept at the threshold and the regions obscured."""
+
+    image: np.ndarray
+    detections: Detections
+    regions: np.ndarray
+
+
+def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float) -> list[Job]:
+    """Model inputs for ``frame`` (H, W, 3 uint8 RGB): the whole frame, plus tiles if it is large."""
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError(f"expected an H x W x 3 uint8 frame, got {frame.dtype} {frame.shape}")
+    h, w = frame.shape[:2]
+    jobs = []
+    for x1, y1, x2, y2 in plan_windows((w, h), input_wh, max_downscale):
+        tensor, box = letterbox(frame[y1:y2, x1:x2], input_wh)
+        jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1))))
+    return jobs
+
+
+def finish(outputs: list[np.ndarray], jobs: list[Job], iou: float) -> Detections:
+    """Decode each output, merge across windows and suppress overlaps. Keeps candidates down to
+    DETECTION_FLOOR; ``select`` applies the user's threshold."""
+    parts = [decode_yolo(out, job.letterbox, DETECTION_FLOOR) for out, job in zip(outputs, jobs)]
+    merged = Detections.merge(parts)
+    if not len(merged):
+        return merged
+    frame_wh = jobs[0].letterbox.source_wh
+    merged = Detections(clip_boxes(merged.xyxy, frame_wh), merged.confidence)
+    return merged[nms_keep(merged.xyxy, merged.confidence, iou)]
+
+
+def select(detections: Detections, conf: float) -> Detections:
+    """Detections at or above ``conf``, without tile fragments covered by a larger box."""
+    kept = detections[detections.confidence >= conf]
+    if len(kept) < 2:
+        return kept
+    return kept[~contained_in_other(kept.xyxy, FRAGMENT_SHARE)]
+
+
+def render(frame: np.ndarray, detections: Detections, settings: Settings) -> Rendered:
+    """Obscure a copy of ``frame`` (H, W, C uint8) at the settings' threshold, padding and mode."""
+    h, w = frame.shape[:2]
+    kept = select(detections, settings.conf)
+    regions = to_pixel_regions(pad_boxes(kept.xyxy, settings.pad, settings.min_pad_px, (w, h)), (w, h))
+    image = OBSCURERS[settings.mode]().apply(frame.copy(), regions, settings.strength)
+    return Rendered(image, kept, regions)
+
+
+def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_wh: tuple[int, int],
+           settings: Settings) -> Detections:
+    """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish."""
+    jobs = prepare(frame, input_wh, settings.max_downscale)
+    return finish([model(job.tensor) for job in jobs], jobs, settings.iou)

@@ -1,0 +1,43 @@
+"""User-facing settings with their defaults, shared by the page and the CLI."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from .obscure import OBSCURERS
+
+MODEL_FILE = "models/plates-ref-v2.onnx"   # relative to the repo root (= the served site)
+DETECTION_FLOOR = 0.05   # the model keeps candidates down to this score, so the threshold can move freely
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``conf``: detection threshold; ``pad``: margin added on each side, as a share of the
+    plate's width/height; ``mode``/``strength``: how regions are hidden; ``iou``: NMS overlap;
+    ``max_downscale``: above this shrink factor the photo is also searched in tiles."""
+
+    conf: float = 0.1
+    pad: float = 0.15
+    mode: str = "blur"
+    strength: float = 0.5
+    iou: float = 0.5
+    max_downscale: float = 2.0
+    min_pad_px: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in OBSCURERS:
+            raise ValueError(f"mode must be one of {', '.join(OBSCURERS)}, not {self.mode!r}")
+        if not DETECTION_FLOOR <= self.conf <= 1:
+            raise ValueError(f"conf must be between {DETECTION_FLOOR} and 1, not {self.conf}")
+        if not 0 <= self.pad <= 2:
+            raise ValueError(f"pad must be between 0 and 2, not {self.pad}")
+        if not 0 < self.strength <= 1:
+            raise ValueError(f"strength must be above 0 and at most 1, not {self.strength}")
+        if not 0 < self.iou <= 1:
+            raise ValueError(f"iou must be above 0 and at most 1, not {self.iou}")
+        if self.max_downscale < 1:
+            raise ValueError(f"max_downscale must be at least 1, not {self.max_downscale}")
+
+    def updated(self, **changes) -> "Settings":
+        """A copy with the given fields changed; unknown names and None values are ignored."""
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in changes.items() if k in known and v is not None})
