@@ -21,7 +21,7 @@ class Settings:
     strength: float = 0.5
     iou: float = 0.5
     max_downscale: float = 2.0
-    min_pad_px: float = 2.0
+    min_pad_px: float = 4.0
 
     def __post_init__(self) -> None:
         if self.mode not in OBSCURERS:

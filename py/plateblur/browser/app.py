@@ -1,0 +1,148 @@
+"""What the page asks of the worker: load the model, anonymise a photo, re-render, zip.
+
+Every call returns a plain dict; failures come back as ``{"ok": False, "error": message}`` so
+that one bad file never stops the batch or the page."""
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import pipeline
+from ..detections import Detections
+from ..imageio import ImageError, Photo, decode_photo, encode_photo
+from ..settings import MODEL_FILE, Settings
+from . import bridge
+
+CACHE_PIXELS = 120_000_000   # decoded photos kept for re-rendering; older ones are decoded again
+
+
+class Session:
+    def __init__(self) -> None:
+        self.model: bridge.OrtModel | None = None
+        self.detections: dict[str, Detections] = {}
+        self.photos: OrderedDict[str, Photo] = OrderedDict()
+
+    def remember(self, item_id: str, photo: Photo) -> None:
+        self.photos[item_id] = photo
+        self.photos.move_to_end(item_id)
+        while sum(p.rgb.shape[0] * p.rgb.shape[1] for p in self.photos.values()) > CACHE_PIXELS \
+                and len(self.photos) > 1:
+            self.photos.popitem(last=False)
+
+    def photo(self, item_id: str, buffer) -> tuple[Photo, float]:
+        started = time.perf_counter()
+        photo = self.photos.get(item_id) or decode_photo(bridge.to_bytes(buffer))
+        self.remember(item_id, photo)
+        return photo, time.perf_counter() - started
+
+
+SESSION = Session()
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def _settings(values) -> Settings:
+    return Settings().updated(**(values.to_py() if hasattr(values, "to_py") else dict(values or {})))
+
+
+async def load(base_url: str, threads: int) -> dict:
+    started = time.perf_counter()
+    model_bytes = await bridge.fetch_bytes(base_url + MODEL_FILE, "model")
+    bridge.report("compile")
+    SESSION.model = await bridge.OrtModel.create(model_bytes, base_url + "vendor/ort/", threads)
+    w, h = SESSION.model.input_wh
+    await SESSION.model(np.zeros((1, 3, h, w), np.float32))  # first run allocates; keep it out of photo timings
+    return bridge.to_object({"input_wh": list(SESSION.model.input_wh), "model": MODEL_FILE,
+                             "load_ms": _ms(time.perf_counter() - started), "settings": vars(Settings())})
+
+
+def _result(item_id: str, photo: Photo, detections: Detections, settings: Settings, timings: dict) -> dict:
+    started = time.perf_counter()
+    rendered = pipeline.render(photo.rgb, detections, settings)
+    timings["obscure"] = _ms(time.perf_counter() - started)
+    started = time.perf_counter()
+    encoded = encode_photo(photo, rendered.image)
+    timings["encode"] = _ms(time.perf_counter() - started)
+    h, w = photo.rgb.shape[:2]
+    return {"ok": True, "id": item_id, "width": w, "height": h, "mime": photo.mime,
+            "extension": photo.extension, "boxes": rendered.detections.to_rows(),
+            "regions": rendered.regions.tolist(), "timings": timings, "data": encoded}
+
+
+def _reply(result: dict):
+    data = result.pop("data", None)
+    reply = bridge.to_object(result)
+    if data is not None:
+        reply.data = bridge.to_uint8array(data)
+    return reply
+
+
+def _failure(item_id: str, exc: Exception):
+    if isinstance(exc, ImageError):
+        message = str(exc)
+    elif isinstance(exc, MemoryError):
+        message = "not enough memory for this photo"
+    else:
+        message = f"internal error ({type(exc).__name__}: {exc})"
+    SESSION.photos.pop(item_id, None)
+    return _reply({"ok": False, "id": item_id, "error": message})
+
+
+async def process(item_id: str, buffer, values) -> dict:
+    """Anonymise one photo (bytes of a JPEG, PNG or WebP file)."""
+    try:
+        if SESSION.model is None:
+            raise RuntimeError("the model is not loaded yet")
+        settings = _settings(values)
+        SESSION.photos.pop(item_id, None)
+        photo, decode_s = SESSION.photo(item_id, buffer)
+        timings = {"decode": _ms(decode_s)}
+        started = time.perf_counter()
+        jobs = pipeline.prepare(photo.rgb, SESSION.model.input_wh, settings.max_downscale)
+        timings["preprocess"] = _ms(time.perf_counter() - started)
+        outputs, run_s = [], 0.0
+        for i, job in enumerate(jobs):
+            bridge.report("detect", i, len(jobs))
+            started = time.perf_counter()
+            outputs.append(await SESSION.model(job.tensor))
+            run_s += time.perf_counter() - started
+        timings["run"] = _ms(run_s)
+        timings["runs"] = len(jobs)
+        started = time.perf_counter()
+        detections = pipeline.finish(outputs, jobs, settings.iou)
+        timings["postprocess"] = _ms(time.perf_counter() - started)
+        SESSION.detections[item_id] = detections
+        return _reply(_result(item_id, photo, detections, settings, timings))
+    except Exception as exc:  # the boundary: report, never take the worker down
+        return _failure(item_id, exc)
+
+
+async def rerender(item_id: str, buffer, values) -> dict:
+    """Obscure again with new settings, reusing the detections (no model run)."""
+    try:
+        detections = SESSION.detections[item_id]
+        settings = _settings(values)
+        photo, decode_s = SESSION.photo(item_id, buffer)
+        return _reply(_result(item_id, photo, detections, settings, {"decode": _ms(decode_s)}))
+    except Exception as exc:
+        return _failure(item_id, exc)
+
+
+def forget(item_id: str) -> None:
+    SESSION.detections.pop(item_id, None)
+    SESSION.photos.pop(item_id, None)
+
+
+def zip_files(names, arrays):
+    """A zip (stored, photos are compressed already) of the given files."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in zip(names.to_py(), arrays):
+            archive.writestr(name, bridge.to_bytes(array))
+    return bridge.to_uint8array(out.getvalue())

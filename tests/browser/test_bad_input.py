@@ -1,0 +1,61 @@
+"""Bad files get a clear message; the rest of the batch completes and the page stays usable."""
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+from helpers import MEDIA
+
+
+def write_png_header_only_huge(path, width: int, height: int) -> None:
+    """A valid grey PNG of width x height, streamed so it costs little memory."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\x80" * width
+    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    (folder / "notes.jpg").write_text("this is a text file, not a photo\n")
+    jpeg = (MEDIA / "street-07.jpg").read_bytes()
+    (folder / "truncated.jpg").write_bytes(jpeg[: len(jpeg) // 3])
+    (folder / "empty.png").write_bytes(b"")
+    write_png_header_only_huge(folder / "huge.png", 20000, 20000)
+    return folder
+
+
+EXPECTED = {
+    "notes.jpg": "not an image",
+    "truncated.jpg": "truncated or corrupt",
+    "empty.png": "empty",
+    "huge.png": "too large",
+}
+
+
+def test_bad_files_get_clear_messages_and_the_batch_completes(app, bad_files):
+    batch = [MEDIA / "dashcam-03.png", *(bad_files / n for n in EXPECTED), MEDIA / "street-07.jpg"]
+    app.upload(batch)
+    for name, message in EXPECTED.items():
+        result = app.result(name)
+        assert result.get_attribute("data-state") == "error"
+        status = result.locator(".status").text_content()
+        assert message in status, f"{name}: {status!r}"
+        assert result.locator("a[download]").is_hidden()
+    for name in ("dashcam-03.png", "street-07.jpg"):
+        assert app.result(name).get_attribute("data-state") == "done"
+    assert "2 of 6 done, 4 failed" in app.page.text_content("#batch-status")
+
+
+def test_page_stays_usable_after_bad_input(app, bad_files):
+    app.upload([MEDIA / "openimages-08.jpg"])
+    assert app.result("openimages-08.jpg").get_attribute("data-state") == "done"
+    app.result("notes.jpg").locator("button.remove").click()
+    assert app.page.locator(".result", has_text="notes.jpg").count() == 0
+    assert not app.errors, app.errors

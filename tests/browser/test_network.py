@@ -1,0 +1,27 @@
+"""The page must not reach beyond the local server; the guard itself must be able to fail."""
+from __future__ import annotations
+
+from conftest import App
+from helpers import MEDIA
+
+
+def test_nothing_is_requested_beyond_the_local_server(browser, site_url):
+    app = App(browser, site_url).open()
+    try:
+        app.upload([MEDIA / "dashcam-03.png"])
+        assert app.result("dashcam-03.png").get_attribute("data-state") == "done"
+        assert len(app.requests) > 10, "requests are being recorded"
+        assert app.external_requests() == []
+    finally:
+        app.close()
+
+
+def test_the_guard_sees_a_request_to_another_host(browser, site_url):
+    app = App(browser, site_url)
+    try:
+        app.page.goto(site_url + "web/style.css")
+        app.page.evaluate("fetch('https://cdn.example.org/pyodide.mjs').catch(() => null)")
+        app.page.wait_for_timeout(200)
+        assert app.external_requests() == ["https://cdn.example.org/pyodide.mjs"]
+    finally:
+        app.close()
