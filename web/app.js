@@ -50,13 +50,18 @@ function startWorker() {
     .then((ready) => {
       worker = ready;
       worker.sync.progress = onProgress;
-      return worker.sync.load(siteURL, threads);
+      // ?model=path/to.onnx (same site) swaps the detector, for benchmarks and comparisons
+      const model = new URLSearchParams(location.search).get("model");
+      return model && !/^[a-z]+:|^\/\//i.test(model)
+        ? worker.sync.load(siteURL, threads, model)
+        : worker.sync.load(siteURL, threads);
     })
     .then((info) => {
       defaults = info.settings;
       fillControls(defaults);
       $("#controls").inert = false;
       setLoad(`Ready (detector loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos to start.`, 1);
+      window.plateblur = { info, sync: worker.sync };    // for the benchmarks
       document.body.dataset.app = "ready";
       return worker.sync;
     })

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 PAD_VALUE = 114  # grey border, as the detector was trained with
 
@@ -26,27 +27,12 @@ class Letterbox:
         return out
 
 
-def resize_bilinear(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize with half-pixel centres (as OpenCV's INTER_LINEAR); uint8 in, uint8 out."""
-    h, w = image.shape[:2]
-    out_w, out_h = size_wh
-    if (out_w, out_h) == (w, h):
+def resize(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of an H x W x 3 uint8 image (Pillow's, which also smooths when shrinking;
+    in Pyodide it is about 3 times faster than the same in numpy)."""
+    if image.shape[1::-1] == tuple(size_wh):
         return image
-
-    def axis(n_out: int, n_in: int):
-        pos = ((np.arange(n_out, dtype=np.float32) + 0.5) * (n_in / n_out) - 0.5).clip(0, n_in - 1)
-        lo = np.floor(pos).astype(np.int32)
-        hi = np.minimum(lo + 1, n_in - 1)
-        return lo, hi, (pos - lo).astype(np.float32)
-
-    y0, y1, fy = axis(out_h, h)
-    x0, x1, fx = axis(out_w, w)
-    rows0 = image[y0].astype(np.float32)
-    rows1 = image[y1].astype(np.float32)
-    rows = rows0 + (rows1 - rows0) * fy[:, None, None]
-    left, right = rows[:, x0], rows[:, x1]
-    out = left + (right - left) * fx[None, :, None]
-    return (out + 0.5).astype(np.uint8)
+    return np.asarray(Image.fromarray(image).resize(size_wh, Image.BILINEAR))
 
 
 def letterbox(frame: np.ndarray, input_wh: tuple[int, int]) -> tuple[np.ndarray, Letterbox]:
@@ -58,7 +44,7 @@ def letterbox(frame: np.ndarray, input_wh: tuple[int, int]) -> tuple[np.ndarray,
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     left = (in_w - new_w) // 2
     top = (in_h - new_h) // 2
-    canvas = np.full((in_h, in_w, 3), PAD_VALUE, dtype=np.uint8)
-    canvas[top:top + new_h, left:left + new_w] = resize_bilinear(frame, (new_w, new_h))
-    tensor = canvas.transpose(2, 0, 1)[None].astype(np.float32) * np.float32(1 / 255)
+    tensor = np.full((1, 3, in_h, in_w), PAD_VALUE / 255, dtype=np.float32)
+    np.multiply(resize(frame, (new_w, new_h)).transpose(2, 0, 1), np.float32(1 / 255),
+                out=tensor[0, :, top:top + new_h, left:left + new_w])
     return tensor, Letterbox(scale_xy=(new_w / w, new_h / h), pad_xy=(left, top), source_wh=(w, h))

@@ -1,7 +1,7 @@
 """The page must not reach beyond the local server; the guard itself must be able to fail."""
 from __future__ import annotations
 
-from conftest import App
+from page_driver import App, local_site
 from helpers import MEDIA
 
 
@@ -25,3 +25,16 @@ def test_the_guard_sees_a_request_to_another_host(browser, site_url):
         assert app.external_requests() == ["https://cdn.example.org/pyodide.mjs"]
     finally:
         app.close()
+
+
+def test_without_isolation_headers_mini_coi_isolates_the_page(browser):
+    """GitHub Pages sends no COOP/COEP: mini-coi's service worker must add them (after one reload)."""
+    with local_site(isolation=False) as url:
+        app = App(browser, url, service_workers="allow")
+        try:
+            app.page.goto(url)
+            app.wait_ready()
+            assert app.page.evaluate("crossOriginIsolated")
+            assert app.external_requests() == []
+        finally:
+            app.close()

@@ -51,14 +51,15 @@ def _settings(values) -> Settings:
     return Settings().updated(**(values.to_py() if hasattr(values, "to_py") else dict(values or {})))
 
 
-async def load(base_url: str, threads: int) -> dict:
+async def load(base_url: str, threads: int, model_file: str = MODEL_FILE) -> dict:
+    """Fetch and compile the detector (``model_file`` relative to the site, for benchmarks)."""
     started = time.perf_counter()
-    model_bytes = await bridge.fetch_bytes(base_url + MODEL_FILE, "model")
+    model_bytes = await bridge.fetch_bytes(base_url + model_file, "model")
     bridge.report("compile")
     SESSION.model = await bridge.OrtModel.create(model_bytes, base_url + "vendor/ort/", threads)
     w, h = SESSION.model.input_wh
     await SESSION.model(np.zeros((1, 3, h, w), np.float32))  # first run allocates; keep it out of photo timings
-    return bridge.to_object({"input_wh": list(SESSION.model.input_wh), "model": MODEL_FILE,
+    return bridge.to_object({"input_wh": list(SESSION.model.input_wh), "model": model_file, "threads": threads,
                              "load_ms": _ms(time.perf_counter() - started), "settings": vars(Settings())})
 
 
@@ -132,6 +133,18 @@ async def rerender(item_id: str, buffer, values) -> dict:
         return _reply(_result(item_id, photo, detections, settings, {"decode": _ms(decode_s)}))
     except Exception as exc:
         return _failure(item_id, exc)
+
+
+async def time_model(runs: int) -> list:
+    """Milliseconds of ``runs`` bare model runs on a blank input (the benchmarks' reference)."""
+    w, h = SESSION.model.input_wh
+    tensor = np.full((1, 3, h, w), 114 / 255, np.float32)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await SESSION.model(tensor)
+        times.append(_ms(time.perf_counter() - started))
+    return bridge.to_object(times)
 
 
 def forget(item_id: str) -> None:

@@ -1,0 +1,112 @@
+"""Drives the page in headless Debian Chromium for the browser tests and the benchmarks.
+
+Every request the page (or its workers) makes is recorded, so a caller can prove that nothing
+went beyond the local server; the resolver rule makes sure nothing could leave anyway."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve import make_server  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+READY_TIMEOUT_MS = 120_000
+SETTLE_TIMEOUT_MS = 300_000
+# Long main-thread tasks, recorded from the first moment of every page.
+LONG_TASKS = """
+window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, duration: e.duration});
+}).observe({type: "longtask", buffered: true});
+"""
+
+
+@contextmanager
+def local_site(isolation: bool = True):
+    """Serve the repo root on a free local port; yields the base URL."""
+    server = make_server("127.0.0.1", 0, isolation=isolation)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+
+
+@contextmanager
+def chromium(extra_args=()):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class App:
+    """One tab of the app, with what it requested and what went wrong in it."""
+
+    def __init__(self, browser, site_url: str, service_workers: str = "block"):
+        self.site_url = site_url
+        self.context = browser.new_context(service_workers=service_workers, accept_downloads=True)
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.context.add_init_script(LONG_TASKS)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, query: str = "") -> "App":
+        self.page.goto(self.site_url + query)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        self.page.wait_for_function("document.body.dataset.app === 'ready' || document.body.dataset.app === 'error'",
+                                    timeout=READY_TIMEOUT_MS)
+        state = self.page.evaluate("document.body.dataset.app")
+        assert state == "ready", f"app failed to start: {self.page.text_content('#load-status')}"
+
+    def external_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith((self.site_url, "data:", "blob:"))]
+
+    def results(self):
+        return self.page.locator(".result")
+
+    def upload(self, paths) -> None:
+        """Choose files through the file input and wait until each has finished (done or error)."""
+        before = self.results().count()
+        self.page.set_input_files("input[type=file]", [str(p) for p in paths])
+        self.wait_settled(before + len(paths))
+
+    def wait_settled(self, count: int) -> None:
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('.result[data-state=done], .result[data-state=error]').length >= n "
+            "&& !document.querySelector('.result[data-state=working], .result[data-state=queued]')",
+            arg=count, timeout=SETTLE_TIMEOUT_MS)
+
+    def result(self, name: str):
+        return self.page.locator(".result", has=self.page.locator(".name", has_text=name)).first
+
+    def data(self, result, key: str):
+        return json.loads(result.get_attribute(f"data-{key}"))
+
+    def download(self, result) -> tuple[str, bytes]:
+        with self.page.expect_download() as info:
+            result.locator("a[download]").click()
+        download = info.value
+        return download.suggested_filename, Path(download.path()).read_bytes()
+
+    def close(self) -> None:
+        self.context.close()
