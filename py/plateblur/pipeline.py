@@ -20,6 +20,7 @@ from .settings import DETECTION_FLOOR, Settings
 from .tiling import plan_windows
 
 FRAGMENT_SHARE = 0.8   # a box this much inside a larger kept box is a tile fragment of it
+TILE_BOX_SHARE = 0.5   # tiles look for small plates; a box over half a tile wide or high is an artefact
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Job:
 
     tensor: np.ndarray
     letterbox: Letterbox
+    tile_wh: tuple[int, int] | None = None   # None for the whole frame
 
 
 @dataclass(frozen=True)
@@ -45,16 +47,25 @@ def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float) 
         raise ValueError(f"expected an H x W x 3 uint8 frame, got {frame.dtype} {frame.shape}")
     h, w = frame.shape[:2]
     jobs = []
-    for x1, y1, x2, y2 in plan_windows((w, h), input_wh, max_downscale):
+    for i, (x1, y1, x2, y2) in enumerate(plan_windows((w, h), input_wh, max_downscale)):
         tensor, box = letterbox(frame[y1:y2, x1:x2], input_wh)
-        jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1))))
+        jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1)),
+                        None if i == 0 else (x2 - x1, y2 - y1)))
     return jobs
+
+
+def _decode(output: np.ndarray, job: Job) -> Detections:
+    found = decode_yolo(output, job.letterbox, DETECTION_FLOOR)
+    if job.tile_wh is None or not len(found):
+        return found
+    size = found.xyxy[:, 2:] - found.xyxy[:, :2]
+    return found[(size <= np.asarray(job.tile_wh, np.float32) * TILE_BOX_SHARE).all(axis=1)]
 
 
 def finish(outputs: list[np.ndarray], jobs: list[Job], iou: float) -> Detections:
     """Decode each output, merge across windows and suppress overlaps. Keeps candidates down to
     DETECTION_FLOOR; ``select`` applies the user's threshold."""
-    parts = [decode_yolo(out, job.letterbox, DETECTION_FLOOR) for out, job in zip(outputs, jobs)]
+    parts = [_decode(out, job) for out, job in zip(outputs, jobs)]
     merged = Detections.merge(parts)
     if not len(merged):
         return merged
