@@ -1,5 +1,6 @@
 // Main thread: wires the page to the Python worker. No image work happens here.
 import { PyWorker } from "../vendor/pyscript/core.js";
+import { VideoCard } from "./video/card.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const siteURL = new URL("..", import.meta.url).href;          // the folder index.html is served from
@@ -21,6 +22,11 @@ function setLoad(text, fraction) {
 }
 
 function onProgress(stage, done, total) {
+  if (stage === "video" && current?.card) {
+    current.card.progress(done, total);
+    setStatus(current, "Anonymising every frame…");
+    return;
+  }
   if (stage === "detect" && current) {
     if (total > 1) setStatus(current, `Detecting… (${done + 1} of ${total} passes)`);
     return;
@@ -50,6 +56,8 @@ function startWorker() {
     .then((ready) => {
       worker = ready;
       worker.sync.progress = onProgress;
+      worker.sync.video_info = (id, info) => items.get(id)?.card?.info(info);
+      worker.sync.video_packets = (id, packets, config) => items.get(id)?.card?.packets(packets, config);
       // ?model=path/to.onnx (same site) swaps the detector, for benchmarks and comparisons
       const model = new URLSearchParams(location.search).get("model");
       return model && !/^[a-z]+:|^\/\//i.test(model)
@@ -60,7 +68,7 @@ function startWorker() {
       defaults = info.settings;
       fillControls(defaults);
       $("#controls").inert = false;
-      setLoad(`Ready (detector loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos to start.`, 1);
+      setLoad(`Ready (detector loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos or videos to start.`, 1);
       window.plateblur = { info, sync: worker.sync };    // for the benchmarks
       document.body.dataset.app = "ready";
       return worker.sync;
@@ -79,6 +87,7 @@ const NUMERIC = ["strength", "pad", "conf"];
 function fillControls(values) {
   const form = $("#controls");
   form.elements.mode.value = values.mode;
+  form.elements.fast.checked = values.detect_every > 1;
   for (const name of NUMERIC) form.elements[name].value = values[name];
   showValues();
 }
@@ -90,7 +99,7 @@ function showValues() {
 
 function currentSettings() {
   const form = $("#controls");
-  const values = { mode: form.elements.mode.value };
+  const values = { mode: form.elements.mode.value, detect_every: form.elements.fast.checked ? 3 : 1 };
   for (const name of NUMERIC) values[name] = Number(form.elements[name].value);
   return values;
 }
@@ -107,7 +116,7 @@ async function rerenderAll() {
   const sync = await workerReady;
   for (const item of items.values()) {
     if (generation !== renderGeneration) return;          // a newer change supersedes this pass
-    if (item.removed || item.el.dataset.state !== "done") continue;
+    if (item.removed || item.card || item.el.dataset.state !== "done") continue;   // videos keep their export
     setState(item, "working", "Updating…");
     const result = await sync.rerender(item.id, item.buffer, currentSettings());
     showResult(item, result);
@@ -116,17 +125,35 @@ async function rerenderAll() {
 
 // ---- photos -----------------------------------------------------------------------------------
 
+// Containers are told by their first bytes (ISO BMFF "ftyp", EBML), else by the browser's MIME type.
+async function isVideo(file) {
+  const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
+  const ascii = String.fromCharCode(...head.slice(4, 8));
+  if (["ftyp", "moov", "mdat", "wide", "free"].includes(ascii)) return true;
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return true;
+  return file.type.startsWith("video/");
+}
+
 function addFiles(files) {
   for (const file of files) {
     const item = { id: `p${nextId++}`, file, urls: [], removed: false };
-    item.el = $("#result-template").content.firstElementChild.cloneNode(true);
-    $(".name", item.el).textContent = file.name || "pasted image";
-    $(".remove", item.el).addEventListener("click", () => removeItem(item));
-    $("#results").prepend(item.el);
     items.set(item.id, item);
-    queue = queue.then(() => processItem(item));
+    const ready = isVideo(file).then((video) => {
+      const template = video ? "#video-template" : "#result-template";
+      item.el = $(template).content.firstElementChild.cloneNode(true);
+      $(".name", item.el).textContent = file.name || "pasted image";
+      $(".remove", item.el).addEventListener("click", () => removeItem(item));
+      if (video) item.card = new VideoCard(item.el, () => cancelItem(item));
+      $("#results").prepend(item.el);
+    });
+    queue = queue.then(() => ready).then(() => processItem(item));
   }
-  updateBatch();
+  queue.then(updateBatch);
+}
+
+function cancelItem(item) {
+  setStatus(item, "Cancelling…");
+  workerReady.then((sync) => sync.cancel_video(item.id)).catch(() => {});
 }
 
 function setState(item, state, text) {
@@ -151,6 +178,11 @@ async function processItem(item) {
   try {
     setState(item, "working", "Waiting for the detector…");
     const sync = await workerReady;
+    if (item.card) {
+      setState(item, "working", "Opening the video…");
+      showVideoResult(item, await sync.process_video(item.id, item.file, currentSettings()));
+      return;
+    }
     setState(item, "working", "Detecting…");
     item.buffer = await item.file.arrayBuffer();
     showImage(item, ".before", item.file);
@@ -161,6 +193,22 @@ async function processItem(item) {
     current = null;
     updateBatch();
   }
+}
+
+function showVideoResult(item, result) {
+  if (item.removed) return;
+  if (!result.ok) {
+    item.card.close();
+    $(".progress-row", item.el).hidden = true;
+    $(".playback", item.el).hidden = !result.cancelled;
+    $(".player-controls", item.el).hidden = !result.cancelled;
+    setState(item, "error", result.cancelled ? "Cancelled" : `Not processed: ${result.error}`);
+    if (!result.cancelled) $(".status", item.el).setAttribute("role", "alert");
+    return;
+  }
+  item.result = result;
+  item.card.finish(result, item.file.name);
+  setState(item, "done", result.failed_frames ? "Done (some frames fully hidden)" : "Done");
 }
 
 function showResult(item, result) {
@@ -199,6 +247,8 @@ function outputName(name, extension) {
 }
 
 function removeItem(item) {
+  if (item.card && item.el.dataset.state === "working") cancelItem(item);
+  item.card?.close();
   item.removed = true;
   item.urls.forEach((url) => URL.revokeObjectURL(url));
   item.el.remove();
@@ -208,7 +258,7 @@ function removeItem(item) {
 }
 
 function updateBatch() {
-  const all = [...items.values()];
+  const all = [...items.values()].filter((i) => i.el);
   const done = all.filter((i) => i.el.dataset.state === "done").length;
   const failed = all.filter((i) => i.el.dataset.state === "error").length;
   const waiting = all.length - done - failed;
@@ -219,7 +269,7 @@ function updateBatch() {
 }
 
 async function downloadAll() {
-  const done = [...items.values()].filter((i) => i.result && i.el.dataset.state === "done");
+  const done = [...items.values()].filter((i) => i.result && !i.card && i.el.dataset.state === "done");
   const names = [], arrays = [], seen = new Set();
   for (const item of done) {
     let name = outputName(item.file.name, item.result.extension);

@@ -2,18 +2,19 @@
 
 The core (numpy in, numpy out) knows nothing of the browser or of files; ``imageio`` and
 ``onnx_model``/``cli`` are the CPython edges, ``browser/`` the page's."""
-from .boxes import box_iou_batch, clip_boxes, nms_keep, pad_boxes, to_pixel_regions
+from .boxes import box_iou_batch, clip_boxes, nms_keep, nms_union, pad_boxes, to_pixel_regions
 from .decode import decode_yolo
 from .detections import Detections
 from .obscure import OBSCURERS, Blur, Fill, Pixelate
-from .pipeline import Job, Rendered, detect, finish, prepare, render, select
+from .pipeline import Job, Rendered, detect, finish, prepare, render, render_selected, select
 from .preprocess import Letterbox, letterbox
 from .settings import DETECTION_FLOOR, MODEL_FILE, Settings
 from .tiling import plan_windows
+from .track import Tracker
 
 __all__ = [
     "Blur", "DETECTION_FLOOR", "Detections", "Fill", "Job", "Letterbox", "MODEL_FILE", "OBSCURERS",
-    "Pixelate", "Rendered", "Settings", "box_iou_batch", "clip_boxes", "decode_yolo", "detect",
-    "finish", "letterbox", "nms_keep", "pad_boxes", "plan_windows", "prepare", "render", "select",
+    "Pixelate", "Rendered", "Settings", "Tracker", "box_iou_batch", "clip_boxes", "decode_yolo", "detect",
+    "finish", "letterbox", "nms_keep", "nms_union", "pad_boxes", "plan_windows", "prepare", "render", "render_selected", "select",
     "to_pixel_regions",
 ]

@@ -35,19 +35,33 @@ def box_iou_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
+def nms_groups(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[np.ndarray]:
+    """Greedy non-maximum suppression as groups of indices, best score first: each group starts
+    with the box kept and goes on with the boxes it suppresses (IoU above the threshold)."""
+    xyxy = np.asarray(xyxy, dtype=np.float32).reshape(-1, 4)
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    groups = []
+    while order.size:
+        best, rest = order[0], order[1:]
+        iou = box_iou_batch(xyxy[best:best + 1], xyxy[rest])[0]
+        groups.append(np.concatenate([[best], rest[iou > iou_threshold]]).astype(np.int64))
+        order = rest[iou <= iou_threshold]
+    return groups
+
+
 def nms_keep(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     """Greedy non-maximum suppression; returns kept indices, best score first."""
-    order = np.argsort(-np.asarray(scores), kind="stable")
+    return np.asarray([g[0] for g in nms_groups(xyxy, scores, iou_threshold)], dtype=np.int64)
+
+
+def nms_union(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """NMS that never loses area: each kept box grows to the union of the boxes it suppresses (a
+    plate half-seen by one tile and wholly by another stays hidden whole). Returns (xyxy, scores)."""
     xyxy = np.asarray(xyxy, dtype=np.float32).reshape(-1, 4)
-    keep = []
-    while order.size:
-        best = order[0]
-        keep.append(best)
-        if order.size == 1:
-            break
-        iou = box_iou_batch(xyxy[best:best + 1], xyxy[order[1:]])[0]
-        order = order[1:][iou <= iou_threshold]
-    return np.asarray(keep, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.float32).reshape(-1)
+    groups = nms_groups(xyxy, scores, iou_threshold)
+    boxes = [np.concatenate([xyxy[g, :2].min(axis=0), xyxy[g, 2:].max(axis=0)]) for g in groups]
+    return np.asarray(boxes, np.float32).reshape(-1, 4), scores[[g[0] for g in groups]]
 
 
 def contained_in_other(xyxy: np.ndarray, min_share: float) -> np.ndarray:

@@ -57,11 +57,13 @@ def parse_args(argv: list[str] | None = None) -> Job:
 
 
 def expand(inputs: tuple[Path, ...]) -> list[Path]:
-    """Files as given; folders contribute their image files (by extension), sorted."""
+    """Files as given; folders contribute their image files (by extension), sorted, except earlier
+    results (``*_anonymised.*``)."""
     paths: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            paths.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES))
+            paths.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                                and not p.stem.endswith("_anonymised")))
         else:
             paths.append(path)
     return paths
@@ -87,7 +89,10 @@ def anonymise_file(path: Path, job: Job, model: OnnxModel) -> dict:
               "regions": rendered.regions.tolist()}
     if not job.json:
         target = output_path(path, job.output_dir, photo.extension)
-        target.write_bytes(encode_photo(photo, rendered.image))
+        try:
+            target.write_bytes(encode_photo(photo, rendered.image))
+        except OSError as exc:
+            raise ImageError(f"cannot write {target} ({exc.strerror or exc})") from exc
         record["output"] = str(target)
     return record
 

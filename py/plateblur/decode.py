@@ -12,7 +12,7 @@ def decode_yolo(output: np.ndarray, letterbox: Letterbox, conf_threshold: float)
     score. Returns the anchors scoring at least ``conf_threshold`` as boxes in source pixels,
     before NMS."""
     rows = np.asarray(output, dtype=np.float32)
-    if rows.ndim == 3:
+    if rows.ndim == 3 and rows.shape[0] == 1:
         rows = rows[0]
     if rows.ndim != 2 or rows.shape[0] != 5:
         raise ValueError(f"expected detector output of shape (1, 5, N), got {np.shape(output)}")

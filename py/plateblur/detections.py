@@ -16,7 +16,11 @@ class Detections:
     tracker_id: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        xyxy = np.asarray(self.xyxy, dtype=np.float32).reshape(-1, 4)
+        xyxy = np.asarray(self.xyxy, dtype=np.float32)
+        if xyxy.size == 0:
+            xyxy = xyxy.reshape(0, 4)
+        if xyxy.ndim != 2 or xyxy.shape[1] != 4:
+            raise ValueError(f"xyxy must have shape (N, 4), got {xyxy.shape}")
         confidence = np.asarray(self.confidence, dtype=np.float32).reshape(-1)
         if len(confidence) != len(xyxy):
             raise ValueError(f"confidence has {len(confidence)} entries, xyxy has {len(xyxy)} boxes")

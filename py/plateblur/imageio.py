@@ -52,9 +52,12 @@ def decode_photo(data: bytes) -> Photo:
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format
+            if fmt == "MPO":      # a camera JPEG carrying a second picture (preview, depth): use the first
+                img.seek(0)
+                fmt = "JPEG"
             if fmt not in FORMATS:
                 raise ImageError(f"{fmt} images are not supported; use JPEG, PNG or WebP")
-            if getattr(img, "n_frames", 1) > 1:
+            if fmt != "JPEG" and getattr(img, "n_frames", 1) > 1:
                 raise ImageError("animated images are not supported")
             w, h = img.size
             if w * h > MAX_PIXELS:
@@ -63,6 +66,8 @@ def decode_photo(data: bytes) -> Photo:
             img.load()
             icc = img.info.get("icc_profile")
             img = ImageOps.exif_transpose(img)
+            if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):   # 16-bit grey: keep the tones
+                img = Image.fromarray((np.asarray(img, dtype=np.uint32) >> 8).astype(np.uint8))
             has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
             rgba = img.convert("RGBA") if has_alpha else None
             rgb = np.asarray((rgba or img).convert("RGB"))
@@ -80,9 +85,9 @@ def decode_photo(data: bytes) -> Photo:
 
 def encode_photo(photo: Photo, rgb: np.ndarray) -> bytes:
     """Encode ``rgb`` (the anonymised pixels) in the photo's own format, with its alpha."""
-    img = Image.fromarray(rgb, "RGB")
+    img = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
     if photo.alpha is not None:
-        img.putalpha(Image.fromarray(photo.alpha, "L"))
+        img.putalpha(Image.fromarray(photo.alpha))
     options = dict(SAVE_OPTIONS[photo.format])
     if photo.icc_profile:
         options["icc_profile"] = photo.icc_profile

@@ -24,6 +24,8 @@ class Blur:
 
     def apply(self, frame: np.ndarray, regions: np.ndarray, strength: float) -> np.ndarray:
         for x1, y1, x2, y2 in regions:
+            if x2 <= x1 or y2 <= y1:
+                continue
             patch = frame[y1:y2, x1:x2].astype(np.float32)
             sigma = max(1.5, strength * 0.5 * min(x2 - x1, y2 - y1))
             radius = max(1, round(np.sqrt(sigma * sigma + 0.25) - 0.5))  # sigma^2 = r(r+1)

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .boxes import clip_boxes, contained_in_other, nms_keep, pad_boxes, to_pixel_regions
+from .boxes import box_area, clip_boxes, contained_in_other, nms_union, pad_boxes, to_pixel_regions
 from .decode import decode_yolo
 from .detections import Detections
 from .obscure import OBSCURERS
@@ -29,7 +29,7 @@ class Job:
 
     tensor: np.ndarray
     letterbox: Letterbox
-    tile_wh: tuple[int, int] | None = None   # None for the whole frame
+    tile_wh: tuple[int, int] | None = None   # the full tile size (before clipping to the frame); None: whole frame
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,11 @@ def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float) 
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError(f"expected an H x W x 3 uint8 frame, got {frame.dtype} {frame.shape}")
     h, w = frame.shape[:2]
+    tile_wh = (round(input_wh[0] * max_downscale), round(input_wh[1] * max_downscale))
     jobs = []
     for i, (x1, y1, x2, y2) in enumerate(plan_windows((w, h), input_wh, max_downscale)):
         tensor, box = letterbox(frame[y1:y2, x1:x2], input_wh)
-        jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1)),
-                        None if i == 0 else (x2 - x1, y2 - y1)))
+        jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1)), None if i == 0 else tile_wh))
     return jobs
 
 
@@ -65,13 +65,14 @@ def _decode(output: np.ndarray, job: Job) -> Detections:
 def finish(outputs: list[np.ndarray], jobs: list[Job], iou: float) -> Detections:
     """Decode each output, merge across windows and suppress overlaps. Keeps candidates down to
     DETECTION_FLOOR; ``select`` applies the user's threshold."""
-    parts = [_decode(out, job) for out, job in zip(outputs, jobs)]
-    merged = Detections.merge(parts)
+    if len(outputs) != len(jobs):
+        raise ValueError(f"{len(outputs)} model outputs for {len(jobs)} inputs")
+    merged = Detections.merge([_decode(out, job) for out, job in zip(outputs, jobs)])
     if not len(merged):
         return merged
-    frame_wh = jobs[0].letterbox.source_wh
-    merged = Detections(clip_boxes(merged.xyxy, frame_wh), merged.confidence)
-    return merged[nms_keep(merged.xyxy, merged.confidence, iou)]
+    clipped = clip_boxes(merged.xyxy, jobs[0].letterbox.source_wh)
+    visible = box_area(clipped) > 0          # boxes wholly in the letterbox border are nothing
+    return Detections(*nms_union(clipped[visible], merged.confidence[visible], iou))
 
 
 def select(detections: Detections, conf: float) -> Detections:
@@ -84,8 +85,12 @@ def select(detections: Detections, conf: float) -> Detections:
 
 def render(frame: np.ndarray, detections: Detections, settings: Settings) -> Rendered:
     """Obscure a copy of ``frame`` (H, W, C uint8) at the settings' threshold, padding and mode."""
+    return render_selected(frame, select(detections, settings.conf), settings)
+
+
+def render_selected(frame: np.ndarray, kept: Detections, settings: Settings) -> Rendered:
+    """Obscure every box of ``kept`` (already thresholded, or tracked), padded, in a copy of ``frame``."""
     h, w = frame.shape[:2]
-    kept = select(detections, settings.conf)
     regions = to_pixel_regions(pad_boxes(kept.xyxy, settings.pad, settings.min_pad_px, (w, h)), (w, h))
     image = OBSCURERS[settings.mode]().apply(frame.copy(), regions, settings.strength)
     return Rendered(image, kept, regions)

@@ -13,7 +13,8 @@ DETECTION_FLOOR = 0.05   # the model keeps candidates down to this score, so the
 class Settings:
     """``conf``: detection threshold; ``pad``: margin added on each side, as a share of the
     plate's width/height; ``mode``/``strength``: how regions are hidden; ``iou``: NMS overlap;
-    ``max_downscale``: above this shrink factor the photo is also searched in tiles."""
+    ``max_downscale``: above this shrink factor the photo is also searched in tiles;
+    ``detect_every``: video only, 1 = detect on every frame (the default), n = every n-th."""
 
     conf: float = 0.1
     pad: float = 0.15
@@ -22,6 +23,8 @@ class Settings:
     iou: float = 0.5
     max_downscale: float = 2.0
     min_pad_px: float = 4.0
+    detect_every: int = 1   # video: run the detector on every n-th frame, tracking fills in between
+
 
     def __post_init__(self) -> None:
         if self.mode not in OBSCURERS:
@@ -34,6 +37,8 @@ class Settings:
             raise ValueError(f"strength must be above 0 and at most 1, not {self.strength}")
         if not 0 < self.iou <= 1:
             raise ValueError(f"iou must be above 0 and at most 1, not {self.iou}")
+        if not 1 <= self.detect_every <= 10:
+            raise ValueError(f"detect_every must be between 1 and 10, not {self.detect_every}")
         if self.max_downscale < 1:
             raise ValueError(f"max_downscale must be at least 1, not {self.max_downscale}")
 

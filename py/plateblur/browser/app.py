@@ -79,14 +79,18 @@ def _result(item_id: str, photo: Photo, detections: Detections, settings: Settin
 def _reply(result: dict):
     data = result.pop("data", None)
     reply = bridge.to_object(result)
-    if data is not None:
+    if isinstance(data, bytes):
         reply.data = bridge.to_uint8array(data)
+    elif data is not None:
+        reply.data = data            # already a JS buffer (video files are muxed in JS)
     return reply
 
 
 def _failure(item_id: str, exc: Exception):
     if isinstance(exc, ImageError):
         message = str(exc)
+    elif type(exc).__name__ == "JsException" and "VideoError" in str(exc):
+        message = str(exc).split("VideoError:", 1)[-1].strip()
     elif isinstance(exc, MemoryError):
         message = "not enough memory for this photo"
     else:
@@ -122,6 +126,24 @@ async def process(item_id: str, buffer, values) -> dict:
         return _reply(_result(item_id, photo, detections, settings, timings))
     except Exception as exc:  # the boundary: report, never take the worker down
         return _failure(item_id, exc)
+
+
+async def process_video(item_id: str, file, values) -> dict:
+    """Anonymise every frame of a video file (a JS File); packets stream to the page's player."""
+    from . import video
+    try:
+        if SESSION.model is None:
+            raise RuntimeError("the model is not loaded yet")
+        return _reply(await video.process_video(SESSION.model, item_id, file, _settings(values)))
+    except video.Cancelled:
+        return _reply({"ok": False, "id": item_id, "cancelled": True, "error": "cancelled"})
+    except Exception as exc:
+        return _failure(item_id, exc)
+
+
+def cancel_video(item_id: str) -> None:
+    from .video import cancel
+    cancel(item_id)
 
 
 async def rerender(item_id: str, buffer, values) -> dict:

@@ -9,6 +9,7 @@ from pyodide.ffi import to_js
 from polyscript import js_modules, xworker  # what PyScript's own `pyscript` module wraps
 
 ort = js_modules.ort      # onnxruntime-web, from [js_modules.worker] in pyscript.toml
+video_io = js_modules.video_io   # web/video/io.js: demuxing, decoding, encoding, muxing
 sync = xworker.sync       # functions the main thread set on `worker.sync`
 
 
@@ -31,6 +32,16 @@ def to_object(value: dict):
 def report(stage: str, done: float = 0, total: float = 0) -> None:
     """Progress to the page (a function the main thread set on ``worker.sync``)."""
     sync.progress(stage, done, total)
+
+
+def send_video_info(item_id: str, info: dict) -> None:
+    sync.video_info(item_id, to_object(info))
+
+
+def send_video_packets(item_id: str, packets, decoder_config) -> None:
+    """Encoded output packets (a JS array) for the page's player; ``decoder_config`` once known."""
+    if packets.length:
+        sync.video_packets(item_id, packets, decoder_config)
 
 
 async def fetch_bytes(url: str, stage: str) -> bytes:

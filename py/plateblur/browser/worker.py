@@ -1,4 +1,5 @@
 # Entry point of the page's PyScript worker: the functions the main thread may call.
-from plateblur.browser.app import forget, load, process, rerender, time_model, zip_files
+from plateblur.browser.app import (cancel_video, forget, load, process, process_video, rerender, time_model,
+                                   zip_files)
 
-__export__ = ["load", "process", "rerender", "forget", "zip_files", "time_model"]
+__export__ = ["load", "process", "rerender", "forget", "zip_files", "time_model", "process_video", "cancel_video"]

@@ -1,0 +1,87 @@
+"""Video files in the worker: every frame goes source -> detect -> track -> obscure -> sink.
+
+No frame is written before it has been through detection and obscuring; a frame whose processing
+failed is written fully obscured. Encoded output packets go to the page's player as they come."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import pipeline
+from ..settings import Settings
+from ..track import Tracker
+from . import bridge
+
+
+class Cancelled(Exception):
+    pass
+
+
+CANCELLED: set[str] = set()
+
+
+def cancel(item_id: str) -> None:
+    CANCELLED.add(item_id)
+
+
+async def _detect(model, rgb: np.ndarray, settings: Settings):
+    jobs = pipeline.prepare(rgb, model.input_wh, settings.max_downscale)
+    outputs = [await model(job.tensor) for job in jobs]
+    return pipeline.select(pipeline.finish(outputs, jobs, settings.iou), settings.conf)
+
+
+def _write_regions(job, rendered) -> None:
+    """Only the obscured regions go back to the canvas, which still holds the decoded frame."""
+    for x1, y1, x2, y2 in rendered.regions.tolist():
+        patch = np.empty((y2 - y1, x2 - x1, 4), np.uint8)
+        patch[:, :, :3] = rendered.image[y1:y2, x1:x2]
+        patch[:, :, 3] = 255
+        job.patch(x1, y1, x2 - x1, y2 - y1, bridge.to_uint8array(patch.tobytes()))
+
+
+async def process_video(model, item_id: str, file, settings: Settings) -> dict:
+    """Anonymise every frame of ``file``; returns the result for the page (the file's bytes in ``data``)."""
+    job = await bridge.video_io.VideoJob.open(file)
+    CANCELLED.discard(item_id)
+    w, h = int(job.width), int(job.height)
+    bridge.send_video_info(item_id, {"width": w, "height": h, "duration": float(job.duration),
+                                     "frames": int(job.frameCount), "fps": float(job.fps)})
+    tracker = Tracker()
+    frames, failed, plates, started = 0, 0, 0, time.perf_counter()
+    last_update = -1                      # the frame of the tracker's last update
+    try:
+        while (frame := await job.next()) is not None:
+            if item_id in CANCELLED:
+                raise Cancelled()
+            try:
+                rgb = np.frombuffer(bridge.to_bytes(frame.data), np.uint8).reshape(h, w, 4)[:, :, :3]
+                since = frames - last_update if last_update >= 0 else 1
+                if frames % settings.detect_every == 0:
+                    tracked = tracker.update(await _detect(model, rgb, settings), frames=since)
+                    last_update = frames
+                else:
+                    tracked = tracker.predict(since)
+                rendered = pipeline.render_selected(np.ascontiguousarray(rgb), tracked, settings)
+                _write_regions(job, rendered)
+                plates = max(plates, len(rendered.regions))
+            except Exception as exc:  # fail closed: never write this frame unobscured
+                failed += 1
+                job.obscureAll()
+                print(f"frame {frames} failed and was fully obscured: {type(exc).__name__}: {exc}")
+            await job.emit()
+            frames += 1
+            bridge.send_video_packets(item_id, job.takePackets(), job.decoderConfig)
+            bridge.report("video", frames, int(job.frameCount))
+        result = await job.finish()
+    except BaseException:
+        await job.cancel()
+        raise
+    finally:
+        CANCELLED.discard(item_id)
+    bridge.send_video_packets(item_id, job.takePackets(), job.decoderConfig)
+    seconds = time.perf_counter() - started
+    return {"ok": True, "id": item_id, "kind": "video", "width": w, "height": h, "frames": frames,
+            "failed_frames": failed, "max_regions": plates, "fps": round(frames / seconds, 2),
+            "mime": str(result.mime), "extension": str(result.extension), "notes": list(job.notes.to_py()),
+            "data": result.data}
