@@ -1,6 +1,7 @@
 // Main thread: wires the page to the Python worker. No image work happens here.
 import { PyWorker } from "../vendor/pyscript/core.js";
 import { VideoCard } from "./video/card.js";
+import { LiveCamera, cameraMessage } from "./camera.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const siteURL = new URL("..", import.meta.url).href;          // the folder index.html is served from
@@ -70,7 +71,9 @@ function startWorker() {
       $("#controls").inert = false;
       setLoad(`Ready (detector loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos or videos to start.`, 1);
       window.plateblur = { info, sync: worker.sync };    // for the benchmarks
+      $("[data-action=camera-start]").disabled = false;
       document.body.dataset.app = "ready";
+      syncNow = worker.sync;
       return worker.sync;
     })
     .catch((error) => {
@@ -287,6 +290,61 @@ async function downloadAll() {
   link.click();
 }
 
+// ---- camera -----------------------------------------------------------------------------------
+
+let camera = null;
+let syncNow = null;                // worker.sync once ready (the camera needs it synchronously)
+
+function cameraUI() {
+  const on = !!camera?.running;
+  $("[data-action=camera-start]").hidden = on;
+  $("[data-action=camera-stop]").hidden = !on;
+  const record = $("[data-action=record]");
+  record.hidden = !on;
+  record.textContent = camera?.recorder ? "Stop recording" : "Record";
+  record.setAttribute("aria-pressed", String(!!camera?.recorder));
+  $("canvas[data-role=live]").hidden = !on;
+  if (!on) $("#camera-select").hidden = true;
+}
+
+async function startCamera(deviceId) {
+  const status = $("#camera-status");
+  status.classList.remove("error");
+  status.textContent = "Starting the camera…";
+  camera = camera || new LiveCamera({
+    canvas: $("canvas[data-role=live]"), status, select: $("#camera-select"),
+    settings: currentSettings, sync: () => syncNow, onState: cameraUI, onRecording: addRecording,
+  });
+  try {
+    await camera.start(deviceId);
+  } catch (error) {
+    await camera.stop();
+    status.textContent = cameraMessage(error);
+    status.classList.add("error");
+  }
+}
+
+function addRecording(blob, frames) {
+  const link = document.createElement("a");
+  link.className = "button";
+  link.href = URL.createObjectURL(blob);
+  link.download = `camera-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}_anonymised.mp4`;
+  link.textContent = `Download recording (${frames} frames)`;
+  $("#recordings").append(link);
+}
+
+function wireCamera() {
+  $("[data-action=camera-start]").addEventListener("click", () => startCamera());
+  $("[data-action=camera-stop]").addEventListener("click", () => camera?.stop());
+  $("[data-action=record]").addEventListener("click", () =>
+    (camera.recorder ? camera.stopRecording() : camera.startRecording()));
+  $("#camera-select").addEventListener("change", async (e) => {
+    await camera.stop("Switching camera…");
+    startCamera(e.target.value);
+  });
+  addEventListener("pagehide", () => camera?.stop());
+}
+
 // ---- wiring -----------------------------------------------------------------------------------
 
 function wire() {
@@ -314,5 +372,6 @@ function wire() {
 }
 
 wire();
+wireCamera();
 workerReady = startWorker();
 workerReady.catch(() => {});   // the message is on the page; queued photos report it too

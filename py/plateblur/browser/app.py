@@ -25,6 +25,7 @@ class Session:
         self.model: bridge.OrtModel | None = None
         self.detections: dict[str, Detections] = {}
         self.photos: OrderedDict[str, Photo] = OrderedDict()
+        self.camera = None               # CameraSession while the camera runs
 
     def remember(self, item_id: str, photo: Photo) -> None:
         self.photos[item_id] = photo
@@ -144,6 +145,27 @@ async def process_video(item_id: str, file, values) -> dict:
 def cancel_video(item_id: str) -> None:
     from .video import cancel
     cancel(item_id)
+
+
+async def camera_frame(rgba, width: int, height: int, frames_since_last: int, values) -> dict:
+    """One live camera frame (RGBA bytes); returns the regions to show obscured, with their pixels."""
+    from .camera import CameraSession
+    try:
+        if SESSION.camera is None:
+            SESSION.camera = CameraSession()
+        result = await SESSION.camera.process(SESSION.model, bridge.to_bytes(rgba), width, height,
+                                              frames_since_last, _settings(values))
+        patches = result.pop("patches")
+        reply = bridge.to_object(result)
+        reply.patches = bridge.to_js_list(patches)
+        return reply
+    except Exception as exc:     # the page shows nothing of this frame
+        return bridge.to_object({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def camera_reset() -> None:
+    if SESSION.camera is not None:
+        SESSION.camera.reset()
 
 
 async def rerender(item_id: str, buffer, values) -> dict:

@@ -24,6 +24,14 @@ def to_uint8array(data: bytes):
     return array
 
 
+def to_js_list(items: list):
+    """A JS array of the given JS objects."""
+    array = js.Array.new()
+    for item in items:
+        array.push(item)
+    return array
+
+
 def to_object(value: dict):
     """A Python dict as a plain JS object (nested dicts and lists too)."""
     return to_js(value, dict_converter=js.Object.fromEntries)
