@@ -88,7 +88,7 @@ def _reply(result: dict):
 
 
 def _failure(item_id: str, exc: Exception):
-    if isinstance(exc, ImageError):
+    if isinstance(exc, ImageError) or type(exc).__name__ == "VideoDamaged":
         message = str(exc)
     elif type(exc).__name__ == "JsException" and "VideoError" in str(exc):
         message = str(exc).split("VideoError:", 1)[-1].strip()

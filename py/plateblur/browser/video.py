@@ -18,6 +18,18 @@ class Cancelled(Exception):
     pass
 
 
+class VideoDamaged(Exception):
+    """The file stopped decoding part-way; the message is for the user."""
+
+
+async def _next_frame(job, frames: int):
+    try:
+        return await job.next()
+    except Exception as exc:
+        raise VideoDamaged(f"the video is damaged or incomplete: it could be read only up to frame {frames} "
+                           f"({str(exc).splitlines()[0][:160]})") from exc
+
+
 CANCELLED: set[str] = set()
 
 
@@ -51,7 +63,7 @@ async def process_video(model, item_id: str, file, settings: Settings) -> dict:
     frames, failed, plates, started = 0, 0, 0, time.perf_counter()
     last_update = -1                      # the frame of the tracker's last update
     try:
-        while (frame := await job.next()) is not None:
+        while (frame := await _next_frame(job, frames)) is not None:
             if item_id in CANCELLED:
                 raise Cancelled()
             try:
@@ -73,6 +85,9 @@ async def process_video(model, item_id: str, file, settings: Settings) -> dict:
             frames += 1
             bridge.send_video_packets(item_id, job.takePackets(), job.decoderConfig)
             bridge.report("video", frames, int(job.frameCount))
+        if frames < int(job.frameCount):
+            raise VideoDamaged(f"the video is damaged or incomplete: only {frames} of its "
+                               f"{int(job.frameCount)} frames could be read")
         result = await job.finish()
     except BaseException:
         await job.cancel()

@@ -1,0 +1,190 @@
+"""Test videos whose plate boxes are known for every frame, and the checks the video and camera
+tests make on what the page exports.
+
+The clips are made in set-up, never committed, by tools/make_test_media.py into build/test-media/
+(see that script for what each clip is); ``ensure_media()`` makes whatever is missing or stale.
+
+    from media import ensure_media, truth, read_video, plate_obscured
+    folder = ensure_media()
+    clip = truth("pan.mp4")                   # fps, width, height, frames [[timestamp_us, boxes]], ...
+    frames, stamps = read_video(folder / "pan.mp4")
+
+Needs numpy, Pillow and PyAV (``av``); imports nothing from the app."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = REPO_ROOT / "tools" / "make_test_media.py"
+MEDIA_DIR = REPO_ROOT / "build" / "test-media"
+
+# plate_obscured: the output's detail inside the plate box may be at most this share of the
+# original's. Photos use 10 %; re-encoding softens an untouched plate too, so the bound is looser.
+# Measured on all 424 plate boxes of pan.mp4 (tests/unit/test_test_media.py prints it): re-encoded
+# untouched, a plate keeps 0.63 (VP9 realtime 300 kb/s) to 0.78 (x264 crf 23) of its detail at the
+# least; blurred (Gaussian, sigma = half the plate's height, or the app's blur at its default
+# strength), it keeps 0.06 at the most (0.11 for the app's blur at VP9 300 kb/s).
+OBSCURED_MAX_RATIO = 0.25
+
+
+@lru_cache(maxsize=1)
+def generator():
+    """tools/make_test_media.py as a module (tools/ is not a package)."""
+    if "make_test_media" in sys.modules:
+        return sys.modules["make_test_media"]
+    spec = importlib.util.spec_from_file_location("make_test_media", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_test_media"] = module          # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules["make_test_media"]
+        raise
+    return module
+
+
+def ensure_media(long: bool = False, out: Path = MEDIA_DIR) -> Path:
+    """The folder of test clips, made first where missing or older than the generator or the photo
+    (a few seconds; ``long=True`` adds long.mp4, about 20 s and 300 MB). Raises RuntimeError with
+    the reason where they cannot be made (no ffmpeg, say)."""
+    gen = generator()
+    try:
+        gen.build(Path(out), long=long, log=lambda *_: None)
+    except gen.MediaError as exc:
+        raise RuntimeError(f"cannot make the test videos: {exc}") from exc
+    return Path(out)
+
+
+def media_path(name: str, out: Path = MEDIA_DIR) -> Path:
+    return Path(out) / name
+
+
+@lru_cache(maxsize=4)
+def _truth_file(path: str, mtime_ns: int) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def all_truth(out: Path = MEDIA_DIR) -> dict:
+    """truth.json as a whole: {"clips": {name: clip}, "bad_inputs": {name: what}, "skipped": {...}}."""
+    path = Path(out) / "truth.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: call ensure_media() first")
+    return _truth_file(str(path), path.stat().st_mtime_ns)
+
+
+def truth(name: str, out: Path = MEDIA_DIR) -> dict:
+    """Ground truth of one clip: fps, width, height, frame_count, duration_us, loops, and
+    frames [[timestamp_us, [[x1, y1, x2, y2], ...]], ...] (frame i at round(i * 1e6 / fps) us),
+    plate_ids (per frame, which of the photo's plates each box is), dropped (per frame, the plates
+    left out because under half in view: [id, share in view, clipped box]; don't-care for a test),
+    windows (the crop of the photo per frame) and stats."""
+    clips = all_truth(out)["clips"]
+    if name not in clips:
+        raise KeyError(f"no ground truth for {name!r}; there is for {sorted(clips)}")
+    return clips[name]
+
+
+def frame_at(name: str, timestamp_us: float, out: Path = MEDIA_DIR) -> int | None:
+    """Index of the clip's frame shown at ``timestamp_us`` (the nearest frame, if it is within half
+    a frame); a looping clip (camera.y4m) wraps around. None past the end."""
+    clip = truth(name, out)
+    index = math.floor(timestamp_us * clip["fps"] / 1e6 + 0.5)
+    if clip["loops"]:
+        return index % clip["frame_count"]
+    return index if 0 <= index < clip["frame_count"] else None
+
+
+def boxes_of(name: str, index: int, out: Path = MEDIA_DIR) -> tuple[list[list[float]], list[list[float]]]:
+    """(boxes that must be obscured, boxes of plates partly in view that may be) for frame ``index``."""
+    clip = truth(name, out)
+    return clip["frames"][index][1], [d[2] for d in clip["dropped"][index]]
+
+
+def frame_index(frame: np.ndarray) -> int | None:
+    """The frame number the generator drew at the frame's left edge (pan.* and camera.y4m frames,
+    at any size), or None where there is no readable marker. For a looping camera capture this is
+    the clip's frame, whatever the time."""
+    return generator().read_marker(frame)
+
+
+# --- reading what the page wrote ------------------------------------------------------------------
+
+def read_video(path: Path, max_frames: int | None = None) -> tuple[list[np.ndarray], list[int]]:
+    """Decode the first video track: (frames as H x W x 3 uint8 RGB, their presentation timestamps
+    in microseconds, rounded), in presentation order. Edit lists are applied (FFmpeg's demuxers)."""
+    import av
+
+    frames, stamps = [], []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                raise ValueError(f"{path}: frame {len(frames)} has no timestamp")
+            frames.append(frame.to_ndarray(format="rgb24"))
+            stamps.append(round(frame.pts * frame.time_base * 1_000_000))
+            if max_frames is not None and len(frames) >= max_frames:
+                break
+    return frames, stamps
+
+
+def audio_packets(path: Path) -> list[bytes]:
+    """The payloads of the first audio track's packets, in file order ([] when there is none): equal
+    lists for input and output mean the audio was copied, not re-encoded."""
+    import av
+
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return []
+        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+
+
+# --- was a plate obscured? ------------------------------------------------------------------------
+
+def luma(frame: np.ndarray) -> np.ndarray:
+    """BT.601 luma, float32, of an RGB(A) frame (or the frame itself if it is one channel)."""
+    if frame.ndim == 2:
+        return frame.astype(np.float32)
+    return frame[..., :3].astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+
+
+def inner_pixels(box, shape_hw: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The whole pixels inside a fractional box (ceil / floor), clipped to the frame."""
+    h, w = shape_hw
+    x1, y1, x2, y2 = box
+    return max(math.ceil(x1), 0), max(math.ceil(y1), 0), min(math.floor(x2), w), min(math.floor(y2), h)
+
+
+def detail(frame: np.ndarray, box) -> float:
+    """High-frequency detail of the frame's luma inside the box: the mean squared difference between
+    vertically and horizontally neighbouring pixels (as tests/helpers.detail_energy, on luma)."""
+    x1, y1, x2, y2 = inner_pixels(box, frame.shape[:2])
+    if x2 - x1 < 3 or y2 - y1 < 3:
+        raise ValueError(f"box {box} holds fewer than 3 x 3 whole pixels of the frame")
+    p = luma(frame)[y1:y2, x1:x2].astype(np.float64)
+    return float(np.mean((p[1:] - p[:-1]) ** 2) + np.mean((p[:, 1:] - p[:, :-1]) ** 2))
+
+
+def detail_ratio(original_frame: np.ndarray, output_frame: np.ndarray, box) -> float:
+    """The output's detail in the box as a share of the original's."""
+    if original_frame.shape[:2] != output_frame.shape[:2]:
+        raise ValueError(f"frame sizes differ: {original_frame.shape[:2]} and {output_frame.shape[:2]}")
+    before = detail(original_frame, box)
+    if before <= 0:
+        raise ValueError(f"the original has no detail in box {box} to remove")
+    return detail(output_frame, box) / before
+
+
+def plate_obscured(original_frame: np.ndarray, output_frame: np.ndarray, box,
+                   max_ratio: float = OBSCURED_MAX_RATIO) -> bool:
+    """Whether the plate in ``box`` (x1, y1, x2, y2, frame pixels) is obscured in the output frame:
+    its detail there is at most ``max_ratio`` of the original frame's. Blur and fill remove it;
+    re-encoding alone keeps most of it. Not for pixelation: the blocks' own edges are detail
+    (the app's pixelate at its default strength keeps 0.1 to 1.8 of it on pan.mp4's plates)."""
+    return detail_ratio(original_frame, output_frame, box) <= max_ratio
