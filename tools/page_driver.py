@@ -42,12 +42,18 @@ def local_site(isolation: bool = True):
         server.shutdown()
 
 
+def launch(playwright, extra_args=()):
+    """Debian's Chromium, headless, offline, with ``extra_args`` (e.g. the fake camera's)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
 @contextmanager
 def chromium(extra_args=()):
+    """A browser of its own (one per process: Playwright's sync API allows one driver at a time)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+        browser = launch(p, extra_args)
         try:
             yield browser
         finally:

@@ -9,7 +9,7 @@ from helpers import REPO_ROOT
 
 pytest.importorskip("playwright.sync_api")
 sys.path.insert(0, str(REPO_ROOT / "tools"))
-from page_driver import App, chromium, local_site  # noqa: E402
+from page_driver import App, launch, local_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +21,18 @@ def site_url():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    with chromium() as browser:
-        yield browser
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = launch(playwright)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")
