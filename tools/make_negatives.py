@@ -13,8 +13,9 @@ plate's larger side, at least --margin-px). Crops are written losslessly as PNG,
 Which split: val by default. The detector never trained on val pixels, so its false regions there are
 honest; the train split's plate-free areas were shown to the model as background during training,
 which flatters the count. Val crops are only evaluated, never trained on, so val stays clean.
-Caveat: several sources label only one plate per photo, so a crop can hold an unlabelled plate, and
-the false-region count is an upper bound."""
+Caveat: several sources label only one plate per photo, so a crop can hold an unlabelled plate. Crops
+listed under "plate" in --review (tools/negatives-review.json: crops looked at by eye where the reference
+model fired) are left out; unreviewed crops may still hold one, so false regions are an upper bound."""
 from __future__ import annotations
 
 import argparse
@@ -97,12 +98,18 @@ def main(argv=None) -> int:
                    help="clearance around each plate, as a share of the plate's larger side")
     p.add_argument("--margin-px", type=float, default=16, help="at least this clearance, px")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--review", type=Path, default=Path(__file__).resolve().parent / "negatives-review.json",
+                   help="crops judged by eye to show a real plate are left out (matched by photo and window)")
+    p.add_argument("--no-review", action="store_true", help="keep every crop")
     a = p.parse_args(argv)
+    excluded = set()
+    if not a.no_review and a.review.is_file():
+        excluded = {(r["from"], tuple(r["box"])) for r in json.loads(a.review.read_text())["plate"]}
     out = a.out or REPO_ROOT / "build" / "negatives" / a.split
 
     samples = load_yolo(a.data, a.split)
     order = photo_rng(a.seed, "order").permutation(len(samples))   # which photos when --count binds
-    crops = []
+    crops, dropped = [], []
     for i in order:
         sample = samples[i]
         with Image.open(sample.path) as img:
@@ -110,8 +117,9 @@ def main(argv=None) -> int:
         windows = find_crops(size, grown(sample.boxes, a.margin_share, a.margin_px), photo_rng(a.seed, sample.name),
                              a.min_side, a.per_photo)
         for k, win in enumerate(windows):
-            crops.append({"file": f"{sample.path.stem}_c{k}.png", "from": sample.name, "box": list(win),
-                          "photo_wh": list(size), "labelled_plates": len(sample.boxes)})
+            crop = {"file": f"{sample.path.stem}_c{k}.png", "from": sample.name, "box": list(win),
+                    "photo_wh": list(size), "labelled_plates": len(sample.boxes)}
+            (dropped if (sample.name, tuple(win)) in excluded else crops).append(crop)
         if len(crops) >= a.count:
             crops = crops[:a.count]
             break
@@ -124,13 +132,15 @@ def main(argv=None) -> int:
             img.convert("RGB").crop(tuple(c["box"])).save(out / c["file"], compress_level=6)
     manifest = {"seed": a.seed, "split": a.split, "data": str(a.data), "min_side": a.min_side,
                 "margin_share": a.margin_share, "margin_px": a.margin_px, "per_photo": a.per_photo,
-                "photos_seen": len(samples), "crops": sorted(crops, key=lambda c: c["file"])}
+                "photos_seen": len(samples), "review": None if a.no_review or not a.review.is_file() else str(a.review),
+                "left_out_by_review": sorted(c["file"] for c in dropped),
+                "crops": sorted(crops, key=lambda c: c["file"])}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     sources = {}
     for c in crops:
         sources[c["from"].split("_")[0]] = sources.get(c["from"].split("_")[0], 0) + 1
     print(f"make_negatives: {len(crops)} crops from the {a.split} split into {out} "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(sources.items()))})")
+          f"({', '.join(f'{k} {v}' for k, v in sorted(sources.items()))}); {len(dropped)} left out by the review")
     return 0
 
 

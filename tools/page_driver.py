@@ -68,6 +68,7 @@ class App:
         self.context = browser.new_context(service_workers=service_workers, accept_downloads=True)
         self.requests: list[str] = []
         self.errors: list[str] = []
+        self.downloads: dict[str, tuple[str, bytes]] = {}
         self.context.on("request", lambda r: self.requests.append(r.url))
         self.context.add_init_script(LONG_TASKS)
         self.page = self.context.new_page()
@@ -109,10 +110,15 @@ class App:
         return json.loads(result.get_attribute(f"data-{key}"))
 
     def download(self, result) -> tuple[str, bytes]:
-        with self.page.expect_download() as info:
-            result.locator("a[download]").click()
-        download = info.value
-        return download.suggested_filename, Path(download.path()).read_bytes()
+        """Click the result's download link; the same link (blob URL) is fetched only once."""
+        link = result.locator("a[download]")
+        href = link.get_attribute("href")
+        if href not in self.downloads:
+            with self.page.expect_download() as info:
+                link.click()
+            download = info.value
+            self.downloads[href] = (download.suggested_filename, Path(download.path()).read_bytes())
+        return self.downloads[href]
 
     def close(self) -> None:
         self.context.close()

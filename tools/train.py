@@ -109,6 +109,20 @@ def export_all(weights: Path, out_dir: Path, stem: str, sizes: list[int], int8: 
     return records
 
 
+def checkpoint_info(weights: Path) -> dict:
+    """What an Ultralytics checkpoint says about its own training (date, version, args, metrics)."""
+    import torch
+
+    ckpt = torch.load(str(weights), map_location="cpu", weights_only=False)
+    keep = ("model", "data", "epochs", "time", "batch", "imgsz", "device", "optimizer", "seed", "deterministic",
+            "cos_lr", "close_mosaic", "lr0", "lrf", "warmup_epochs", "mosaic", "scale", "fliplr", "hsv_h", "hsv_s",
+            "hsv_v", "translate", "erasing", "auto_augment", "cache", "fraction", "split")
+    args = ckpt.get("train_args") or {}
+    return {"date": ckpt.get("date"), "ultralytics": ckpt.get("version"), "license": ckpt.get("license"),
+            "train_args": {k: args.get(k) for k in keep if k in args},
+            "train_metrics": ckpt.get("train_metrics")}
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -167,6 +181,7 @@ def main(argv=None) -> int:
         record = {"tool": "tools/train.py --export-only", "args": {k: str(v) if isinstance(v, Path) else v
                                                                    for k, v in vars(a).items()},
                   "versions": versions(), "repo_commit": git_commit(), "exports": records,
+                  "checkpoint": checkpoint_info(a.weights),
                   "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         (out_dir / f"{a.weights.stem}-export.json").write_text(json.dumps(record, indent=1) + "\n")
         return 0

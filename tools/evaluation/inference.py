@@ -8,6 +8,7 @@ model; the cache key includes the model's and the core's hashes, so a change to 
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,12 +38,33 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def core_hash() -> str:
+def _core_hash() -> str:
     core = Path(pipeline.__file__).parent
     h = hashlib.sha256()
     for name in CORE_FILES:
         h.update((core / name).read_bytes())
     return h.hexdigest()[:12]
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "log", "-1", "--format=%H", "--", "py/plateblur"],
+                             capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "py/plateblur"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    changed = any("py/plateblur/browser/" not in line for line in dirty.stdout.splitlines())
+    return out.stdout.strip()[:12] + ("+uncommitted" if changed else "")
+
+
+CORE_HASH = _core_hash()   # of the core as imported, so a later edit of the files cannot mislabel results
+
+
+def core_hash() -> str:
+    return CORE_HASH
 
 
 class Detector:
@@ -196,6 +218,8 @@ def build_result(detector: Detector, settings: Settings, max_downscale: float, d
     """The JSON-ready evaluation result of one setting (see report.format_result)."""
     summary = score(samples, inferred, settings, negatives, inferred_negatives).as_dict()
     result = {"model": detector.describe(),
+              "core": {"hash": CORE_HASH, "git": _git_commit(),
+                       "note": "plateblur core files the scores depend on; a new hash means new numbers"},
               "settings": {"conf": settings.conf, "pad": settings.pad, "max_downscale": max_downscale,
                            "iou": settings.iou, "min_pad_px": settings.min_pad_px},
               "data": {**data, "photos": len(samples), "plates": int(sum(len(s.boxes) for s in samples))},

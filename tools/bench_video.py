@@ -1,0 +1,107 @@
+"""Benchmark: video processing rate against the bare model rate, real-time factor, tab memory.
+
+    .venv/bin/python tools/bench_video.py                      # the test clips (build/test-media)
+    .venv/bin/python tools/bench_video.py --long 120 --fast    # also the first 120 s of long.mp4 (720p)
+
+Prints medians measured now on this machine (noisy: compare numbers from one run). Memory is the
+resident size of all Chromium processes (renderer, workers, GPU), sampled every second."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from page_driver import App, chromium, local_site  # noqa: E402
+
+import media  # noqa: E402
+
+
+def chromium_rss_mb() -> float:
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if "\nName:\tchromium" in "\n" + text or "Name:\tchrome" in text:
+            for line in text.splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples: list[float] = []
+        self.running = True
+
+    def run(self):
+        while self.running:
+            self.samples.append(chromium_rss_mb())
+            time.sleep(1)
+
+
+def cut(source: Path, seconds: int, target: Path) -> Path:
+    if not target.exists():
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), "-t", str(seconds), "-c", "copy",
+                        str(target)], check=True)
+    return target
+
+
+def process(app: App, path: Path, fast: bool) -> dict:
+    if fast != app.page.is_checked("#controls input[name=fast]"):
+        app.page.click("#controls input[name=fast]")
+    started = time.perf_counter()
+    app.upload([path])
+    wall = time.perf_counter() - started
+    card = app.result(path.name)
+    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
+    rate = card.locator(".rate").text_content()
+    frames = int(rate.split(" frames")[0])
+    app.page.evaluate("document.querySelectorAll('.result .remove').forEach(b => b.click())")
+    return {"frames": frames, "wall": wall, "fps": frames / wall}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--long", type=int, default=0, help="also process this many seconds of long.mp4 (1280x720)")
+    p.add_argument("--fast", action="store_true", help="detect every 3rd frame for the long video")
+    a = p.parse_args()
+    folder = media.ensure_media(long=bool(a.long))
+    clips = [folder / "pan.mp4", folder / "pan.webm"]
+    with local_site() as url, chromium() as browser:
+        app = App(browser, url).open()
+        bare = app.page.evaluate("window.plateblur.sync.time_model(15)")
+        model_fps = 1000 / statistics.median(bare)
+        print(f"bare session.run at 640x640: median {statistics.median(bare):.1f} ms -> model-bound {model_fps:.2f} fps")
+        print(f"{'clip':<22}{'frames':>8}{'fps':>8}{'of model-bound':>16}{'real-time factor':>18}")
+        for clip in clips:
+            truth = media.truth(clip.name)
+            r = process(app, clip, fast=False)
+            print(f"{clip.name:<22}{r['frames']:>8}{r['fps']:>8.2f}{r['fps'] / model_fps:>15.0%}"
+                  f"{r['fps'] / truth['fps']:>18.3f}")
+        bare_after = app.page.evaluate("window.plateblur.sync.time_model(15)")
+        print(f"bare session.run after the clips: median {statistics.median(bare_after):.1f} ms")
+        if a.long:
+            long_clip = cut(folder / "long.mp4", a.long, folder / f"long-{a.long}s.mp4")
+            sampler = MemorySampler()
+            sampler.start()
+            r = process(app, long_clip, fast=a.fast)
+            sampler.running = False
+            s = sampler.samples
+            print(f"\n{long_clip.name} (1280x720, {r['frames']} frames{', fast mode' if a.fast else ''}): "
+                  f"{r['fps']:.2f} fps, {r['wall']:.0f} s")
+            print(f"Chromium resident memory: start {s[0]:.0f} MB, peak {max(s):.0f} MB, end {s[-1]:.0f} MB; "
+                  f"growth {(s[-1] - s[0]) / max(r['frames'], 1) * 1000:.1f} MB per 1000 frames")
+        app.close()
+
+
+if __name__ == "__main__":
+    main()
