@@ -107,3 +107,28 @@ def test_bad_videos_get_clear_messages_and_the_page_stays_usable(app, clips):
         assert result.locator("a[download]").is_hidden()
     assert app.result("dashcam-03.png").get_attribute("data-state") == "done"
     assert not app.errors, app.errors
+
+
+def test_metadata_and_gps_are_not_copied(app, clips, tmp_path):
+    """A clip tagged with a GPS location and a title comes back without them."""
+    import subprocess
+
+    import av
+
+    tagged = tmp_path / "tagged.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(clips / "pan.mp4"), "-t", "0.5", "-c", "copy",
+                    "-metadata", "location=+48.1371+011.5754/", "-metadata", "title=Plate 2026",
+                    "-movflags", "use_metadata_tags", str(tagged)], check=True)
+    with av.open(str(tagged)) as source:
+        assert "location" in source.metadata, "the test clip carries a location"
+    app.upload([tagged])
+    result = app.result("tagged.mp4")
+    assert result.get_attribute("data-state") == "done", result.locator(".status").text_content()
+    _, data = app.download(result)
+    out = tmp_path / "out.mp4"
+    out.write_bytes(data)
+    with av.open(str(out)) as container:
+        tags = {k.lower(): v for k, v in container.metadata.items()}
+        tags.update({k.lower(): v for s in container.streams for k, v in s.metadata.items()})
+    assert not [k for k in tags if "location" in k or "gps" in k or "xyz" in k], tags
+    assert "Plate 2026" not in tags.values()
