@@ -55,6 +55,43 @@ def sweep_table(results: list[dict], recommended: dict) -> list[str]:
     return lines
 
 
+def why_defaults(sweeps: list[dict], s: dict) -> list[str]:
+    """The reasoning for the default threshold and padding, with the numbers from the sweep."""
+    budget = TARGETS["false_regions_per_negative"]
+    same_tiling = [r for r in sweeps if r["settings"]["max_downscale"] == s["max_downscale"] and r.get("negatives")]
+    at_pad = sorted((r for r in same_tiling if r["settings"]["pad"] == s["pad"]), key=lambda r: r["settings"]["conf"])
+    at_conf = sorted((r for r in same_tiling if r["settings"]["conf"] == s["conf"]), key=lambda r: r["settings"]["pad"])
+    cur = next((r for r in at_pad if r["settings"]["conf"] == s["conf"]), None)
+    if cur is None:
+        return []
+    fr = lambda r: r["negatives"]["regions_per_photo"]  # noqa: E731
+    within = [r for r in at_pad if fr(r) <= budget]
+    lowest = within[0] if within else None
+    lines = ["**Why these defaults.** For anonymisation a missed plate is a leak and a false region only blurs a "
+             "little too much, so the threshold should be the lowest one whose false regions stay within the budget "
+             f"of {budget:g} per plate-free photo."]
+    lines.append(f"At conf {s['conf']:g}, covered is {pct(cur['overall']['covered_rate'])} and false regions "
+                 f"{pct(fr(cur))} per photo ({cur['negatives']['regions']} on {cur['negatives']['photos']} photos; an "
+                 "upper bound, since unsure crops were kept).")
+    if lowest and lowest is not cur:
+        lines.append(f"The lowest threshold strictly within the budget is {lowest['settings']['conf']:g} "
+                     f"(covered {pct(lowest['overall']['covered_rate'])}, {pct(fr(lowest))} false regions per photo).")
+    lower = [r for r in at_pad if r["settings"]["conf"] < s["conf"]]
+    if lower:
+        r = lower[0]
+        lines.append(f"Going down to {r['settings']['conf']:g} would cover {pct(r['overall']['covered_rate'])} at "
+                     f"{pct(fr(r))} false regions per photo.")
+    if len(at_conf) > 1:
+        cov = [r["overall"]["covered_rate"] for r in at_conf]
+        span = (f"leaves covered at {cov[0]:.3f}" if max(cov) == min(cov)
+                else f"moves covered between {min(cov):.3f} and {max(cov):.3f}")
+        lines.append(f"Padding from {at_conf[0]['settings']['pad']:g} to {at_conf[-1]['settings']['pad']:g} {span} and "
+                     "never adds a region: the boxes that are found already reach past the plate and the misses are "
+                     "plates with no box at all, so the padding is a margin for box jitter (video, other cameras) more "
+                     "than a lever on val.")
+    return [" ".join(lines)]
+
+
 def variants_table(results: list[dict]) -> list[str]:
     lines = ["| file | input | MB | recall | covered | small: covered | false regions / plate-free photo |",
              "|---|---|---:|---:|---:|---:|---:|"]
@@ -108,7 +145,13 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
 
     result = json.loads(a.eval.read_text())
-    sweeps = [r for path in a.sweep for r in json.loads(path.read_text())]
+    unique = {}
+    for path in a.sweep:
+        for r in json.loads(path.read_text()):
+            k = (r["model"]["onnx_sha256"], r["settings"]["max_downscale"], r["settings"]["conf"], r["settings"]["pad"])
+            unique[k] = r
+    sweeps = sorted(unique.values(), key=lambda r: (-r["settings"]["max_downscale"], r["settings"]["conf"],
+                                                    r["settings"]["pad"]))
     variants = []
     for path in a.variants:
         loaded = json.loads(path.read_text())
@@ -207,10 +250,7 @@ def main(argv=None) -> int:
               "Each row is the same model outputs scored at other settings (`tools/sweep.py`). A max_downscale "
               "below 1 also runs the model on upscaled tiles of photos that already fit its input (the app's "
               "Settings accept only >= 1 today).", ""] + sweep_table(sweeps, s) + [""]
-        L += ["**Why these defaults.** For anonymisation a missed plate is a leak and a false region only blurs a "
-              "little too much, so the threshold is the lowest one that keeps false regions within the budget of "
-              f"{TARGETS['false_regions_per_negative']} per plate-free photo; padding costs no false regions and "
-              "raises 'covered', so the larger value is taken while regions stay tight around the plate.", ""]
+        L += why_defaults(sweeps, s) + [""]
 
     if variants:
         L += ["## Input size and int8 (val, same settings)", "",

@@ -4,7 +4,10 @@ Needs the training environment (.venv-train, tools/setup-train): ultralytics and
 onnx for quantisation. Imported lazily, so evaluation of .onnx files never needs them."""
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,13 +31,29 @@ def export_onnx(weights: Path, out: Path, imgsz: int = 640, opset: int = OPSET, 
             "(create it with tools/setup-train), or export it first with tools/train.py --export-only") from None
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="plateblur-export-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="plateblur-export-") as tmp, _logs_to_stderr():
         local = Path(tmp) / Path(weights).name          # Ultralytics writes next to the weights
         shutil.copyfile(weights, local)
         exported = YOLO(str(local)).export(format="onnx", imgsz=imgsz, opset=opset, dynamic=False,
                                            simplify=simplify, nms=False, batch=1, device="cpu")
         shutil.move(str(exported), out)
     return out
+
+
+@contextlib.contextmanager
+def _logs_to_stderr():
+    """Ultralytics logs to stdout; keep stdout for our own tables and JSON."""
+    from ultralytics.utils import LOGGER
+
+    moved = [h for h in LOGGER.handlers if isinstance(h, logging.StreamHandler) and h.stream is sys.stdout]
+    for h in moved:
+        h.setStream(sys.stderr)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        for h in moved:
+            h.setStream(sys.stdout)
 
 
 def calibration_tensors(images: list[Path], input_wh: tuple[int, int]):
