@@ -27,7 +27,7 @@ def main() -> None:
             f"--use-file-for-fake-video-capture={clip}"]
     with local_site() as url, chromium(args) as browser:
         app = App(browser, url).open()
-        bare = app.page.evaluate("window.plateblur.sync.time_model(15)")
+        bare = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
         app.page.click("[data-action=camera-start]")
         app.page.wait_for_function("Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 2",
                                    timeout=60_000)

@@ -78,16 +78,16 @@ def main() -> None:
     clips = [folder / "pan.mp4", folder / "pan.webm"]
     with local_site() as url, chromium() as browser:
         app = App(browser, url).open()
-        bare = app.page.evaluate("window.plateblur.sync.time_model(15)")
+        bare = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
         model_fps = 1000 / statistics.median(bare)
-        print(f"bare session.run at 640x640: median {statistics.median(bare):.1f} ms -> model-bound {model_fps:.2f} fps")
+        print(f"bare session.run of the video model (int8, 640x640): median {statistics.median(bare):.1f} ms -> model-bound {model_fps:.2f} fps")
         print(f"{'clip':<22}{'frames':>8}{'fps':>8}{'of model-bound':>16}{'real-time factor':>18}")
         for clip in clips:
             truth = media.truth(clip.name)
             r = process(app, clip, fast=False)
             print(f"{clip.name:<22}{r['frames']:>8}{r['fps']:>8.2f}{r['fps'] / model_fps:>15.0%}"
                   f"{r['fps'] / truth['fps']:>18.3f}")
-        bare_after = app.page.evaluate("window.plateblur.sync.time_model(15)")
+        bare_after = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
         print(f"bare session.run after the clips: median {statistics.median(bare_after):.1f} ms")
         if a.long:
             long_clip = cut(folder / "long.mp4", a.long, folder / f"long-{a.long}s.mp4")

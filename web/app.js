@@ -32,6 +32,12 @@ function onProgress(stage, done, total) {
     if (total > 1) setStatus(current, `Detecting… (${done + 1} of ${total} passes)`);
     return;
   }
+  if (stage === "stream-model" || (stage === "compile" && document.body.dataset.app === "ready")) {
+    const text = `Loading the video detector… ${total ? Math.round((100 * done) / total) + "%" : ""}`;
+    if (current) setStatus(current, text);
+    else $("#camera-status").textContent = text;
+    return;
+  }
   const step = LOAD_STEPS.indexOf(stage);
   if (stage === "model") {
     const share = total ? done / total : 0;

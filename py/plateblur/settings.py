@@ -5,7 +5,10 @@ from dataclasses import dataclass, fields, replace
 
 from .obscure import OBSCURERS
 
-MODEL_FILE = "models/plates-ref-v2.onnx"   # relative to the repo root (= the served site)
+MODEL_FILE = "models/plates-ref-v2.onnx"   # photos; relative to the repo root (= the served site)
+# Video and camera: the same weights quantised to int8 (static, 200 train photos): about half the
+# session.run time in onnxruntime-web, covered 0.907 vs 0.909 on val (models/MODEL_CARD.md).
+STREAM_MODEL_FILE = "models/plates-ref-v2-int8.onnx"
 DETECTION_FLOOR = 0.05   # the model keeps candidates down to this score, so the threshold can move freely
 
 

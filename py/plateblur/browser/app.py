@@ -14,7 +14,7 @@ import numpy as np
 from .. import pipeline
 from ..detections import Detections
 from ..imageio import ImageError, Photo, decode_photo, encode_photo
-from ..settings import MODEL_FILE, Settings
+from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
 from . import bridge
 
 CACHE_PIXELS = 120_000_000   # decoded photos kept for re-rendering; older ones are decoded again
@@ -22,7 +22,10 @@ CACHE_PIXELS = 120_000_000   # decoded photos kept for re-rendering; older ones 
 
 class Session:
     def __init__(self) -> None:
-        self.model: bridge.OrtModel | None = None
+        self.model: bridge.OrtModel | None = None          # photos
+        self.stream_model: bridge.OrtModel | None = None   # video and camera, loaded when first needed
+        self.base_url = ""
+        self.threads = 1
         self.detections: dict[str, Detections] = {}
         self.photos: OrderedDict[str, Photo] = OrderedDict()
         self.camera = None               # CameraSession while the camera runs
@@ -55,13 +58,27 @@ def _settings(values) -> Settings:
 async def load(base_url: str, threads: int, model_file: str = MODEL_FILE) -> dict:
     """Fetch and compile the detector (``model_file`` relative to the site, for benchmarks)."""
     started = time.perf_counter()
-    model_bytes = await bridge.fetch_bytes(base_url + model_file, "model")
-    bridge.report("compile")
-    SESSION.model = await bridge.OrtModel.create(model_bytes, base_url + "vendor/ort/", threads)
-    w, h = SESSION.model.input_wh
-    await SESSION.model(np.zeros((1, 3, h, w), np.float32))  # first run allocates; keep it out of photo timings
+    SESSION.base_url, SESSION.threads = base_url, threads
+    SESSION.model = await _load_model(model_file, "model")
+    if model_file != MODEL_FILE:
+        SESSION.stream_model = SESSION.model       # a benchmark's model serves everything
     return bridge.to_object({"input_wh": list(SESSION.model.input_wh), "model": model_file, "threads": threads,
                              "load_ms": _ms(time.perf_counter() - started), "settings": vars(Settings())})
+
+
+async def _load_model(model_file: str, stage: str) -> bridge.OrtModel:
+    model_bytes = await bridge.fetch_bytes(SESSION.base_url + model_file, stage)
+    bridge.report("compile")
+    model = await bridge.OrtModel.create(model_bytes, SESSION.base_url + "vendor/ort/", SESSION.threads)
+    w, h = model.input_wh
+    await model(np.zeros((1, 3, h, w), np.float32))   # the first run allocates; keep it out of timings
+    return model
+
+
+async def stream_model() -> bridge.OrtModel:
+    if SESSION.stream_model is None:
+        SESSION.stream_model = await _load_model(STREAM_MODEL_FILE, "stream-model")
+    return SESSION.stream_model
 
 
 def _result(item_id: str, photo: Photo, detections: Detections, settings: Settings, timings: dict) -> dict:
@@ -135,7 +152,7 @@ async def process_video(item_id: str, file, values) -> dict:
     try:
         if SESSION.model is None:
             raise RuntimeError("the model is not loaded yet")
-        return _reply(await video.process_video(SESSION.model, item_id, file, _settings(values)))
+        return _reply(await video.process_video(await stream_model(), item_id, file, _settings(values)))
     except video.Cancelled:
         return _reply({"ok": False, "id": item_id, "cancelled": True, "error": "cancelled"})
     except Exception as exc:
@@ -153,7 +170,7 @@ async def camera_frame(rgba, width: int, height: int, frames_since_last: int, va
     try:
         if SESSION.camera is None:
             SESSION.camera = CameraSession()
-        result = await SESSION.camera.process(SESSION.model, bridge.to_bytes(rgba), width, height,
+        result = await SESSION.camera.process(await stream_model(), bridge.to_bytes(rgba), width, height,
                                               frames_since_last, _settings(values))
         patches = result.pop("patches")
         reply = bridge.to_object(result)
@@ -179,14 +196,16 @@ async def rerender(item_id: str, buffer, values) -> dict:
         return _failure(item_id, exc)
 
 
-async def time_model(runs: int) -> list:
-    """Milliseconds of ``runs`` bare model runs on a blank input (the benchmarks' reference)."""
-    w, h = SESSION.model.input_wh
+async def time_model(runs: int, stream: bool = False) -> list:
+    """Milliseconds of ``runs`` bare model runs on a blank input (the benchmarks' reference);
+    ``stream``: the video and camera model."""
+    model = await stream_model() if stream else SESSION.model
+    w, h = model.input_wh
     tensor = np.full((1, 3, h, w), 114 / 255, np.float32)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        await SESSION.model(tensor)
+        await model(tensor)
         times.append(_ms(time.perf_counter() - started))
     return bridge.to_object(times)
 

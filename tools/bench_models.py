@@ -1,0 +1,30 @@
+"""Benchmark: bare session.run per model file in headless Chromium (onnxruntime-web, wasm).
+
+    .venv/bin/python tools/bench_models.py models/plates-ref-v2.onnx build/models/plates-ref-v2-480.onnx ...
+
+Each model is loaded in a fresh tab; prints the median of 20 runs after one warm-up (in load)."""
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from page_driver import App, chromium, local_site  # noqa: E402
+
+
+def main() -> None:
+    models = sys.argv[1:] or ["models/plates-ref-v2.onnx"]
+    with local_site() as url, chromium() as browser:
+        print(f"{'model':<48}{'input':>10}{'median ms':>11}{'min':>8}{'max':>8}")
+        for model in models:
+            app = App(browser, url).open(f"?model={model}")
+            info = app.page.evaluate("window.plateblur.info")
+            runs = app.page.evaluate("window.plateblur.sync.time_model(20)")
+            app.close()
+            w, h = info["input_wh"]
+            print(f"{model:<48}{f'{w}x{h}':>10}{statistics.median(runs):>11.1f}{min(runs):>8.1f}{max(runs):>8.1f}")
+
+
+if __name__ == "__main__":
+    main()
