@@ -65,8 +65,9 @@ def process(app: App, path: Path, fast: bool) -> dict:
     assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
     rate = card.locator(".rate").text_content()
     frames = int(rate.split(" frames")[0])
+    stages = app.data(card, "stages")
     app.page.evaluate("document.querySelectorAll('.result .remove').forEach(b => b.click())")
-    return {"frames": frames, "wall": wall, "fps": frames / wall}
+    return {"frames": frames, "wall": wall, "fps": frames / wall, "stages": stages}
 
 
 def main() -> None:
@@ -86,7 +87,8 @@ def main() -> None:
             truth = media.truth(clip.name)
             r = process(app, clip, fast=False)
             print(f"{clip.name:<22}{r['frames']:>8}{r['fps']:>8.2f}{r['fps'] / model_fps:>15.0%}"
-                  f"{r['fps'] / truth['fps']:>18.3f}")
+                  f"{r['fps'] / truth['fps']:>18.3f}   ms/frame: "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
         bare_after = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
         print(f"bare session.run after the clips: median {statistics.median(bare_after):.1f} ms")
         if a.long:

@@ -23,11 +23,6 @@ function setLoad(text, fraction) {
 }
 
 function onProgress(stage, done, total) {
-  if (stage === "video" && current?.card) {
-    current.card.progress(done, total);
-    setStatus(current, "Anonymising every frame…");
-    return;
-  }
   if (stage === "detect" && current) {
     if (total > 1) setStatus(current, `Detecting… (${done + 1} of ${total} passes)`);
     return;
@@ -64,7 +59,13 @@ function startWorker() {
       worker = ready;
       worker.sync.progress = onProgress;
       worker.sync.video_info = (id, info) => items.get(id)?.card?.info(info);
-      worker.sync.video_packets = (id, packets, config) => items.get(id)?.card?.packets(packets, config);
+      worker.sync.video_progress = (id, done, packets, config) => {
+        const item = items.get(id);
+        if (!item?.card) return;
+        if (packets.length) item.card.packets(packets, config);
+        item.card.progress(done);
+        setStatus(item, "Anonymising every frame…");
+      };
       // ?model=path/to.onnx (same site) swaps the detector, for benchmarks and comparisons
       const model = new URLSearchParams(location.search).get("model");
       return model && !/^[a-z]+:|^\/\//i.test(model)

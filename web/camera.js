@@ -1,5 +1,6 @@
 // Live camera: only frames that came back from the worker detected and obscured are ever drawn.
-// While the worker is busy, new camera frames are dropped (closed), never shown.
+// While the worker is busy, the newest camera frame waits (older ones are dropped, never shown) and
+// goes next, so the worker never idles waiting for the camera.
 import * as mb from "../vendor/mediabunny/mediabunny.min.mjs";
 
 const MESSAGES = {
@@ -53,15 +54,25 @@ export class LiveCamera {
       try { result = await reader.read(); } catch { break; }
       if (result.done) break;
       this.received++;
-      if (this.busy) { result.value.close(); continue; }        // dropped: never shown
-      this.busy = true;
-      this.process(result.value, this.received).finally(() => { this.busy = false; });
+      this.pending?.frame.close();                               // dropped: never shown
+      this.pending = { frame: result.value, number: this.received, read: performance.now() };
+      if (!this.busy) this.next();
     }
     if (this.running) this.stop("The camera stopped sending pictures.");
   }
 
-  async process(frame, number) {
-    const captured = performance.now();
+  next() {
+    const job = this.pending;
+    if (!job || !this.running) return;
+    this.pending = null;
+    this.busy = true;
+    this.process(job.frame, job.number, job.read).finally(() => {
+      this.busy = false;
+      this.next();
+    });
+  }
+
+  async process(frame, number, captured) {
     const w = frame.displayWidth, h = frame.displayHeight;
     if (!this.compose || this.compose.width !== w || this.compose.height !== h) {
       this.compose = new OffscreenCanvas(w, h);
@@ -148,6 +159,8 @@ export class LiveCamera {
 
   async stop(message = "") {
     this.running = false;
+    this.pending?.frame.close();
+    this.pending = null;
     await this.stopRecording();
     this.reader?.cancel().catch(() => {});
     this.stream?.getTracks().forEach((t) => t.stop());          // releases the camera

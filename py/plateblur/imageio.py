@@ -83,6 +83,12 @@ def decode_photo(data: bytes) -> Photo:
     return Photo(np.ascontiguousarray(rgb), alpha, fmt, icc)
 
 
+def rgb_from_rgba(data: bytes, width: int, height: int) -> np.ndarray:
+    """H x W x 3 uint8 from RGBA bytes (a canvas's pixels); Pillow's conversion is about 8 times
+    faster in Pyodide than numpy's strided copy."""
+    return np.asarray(Image.frombuffer("RGBA", (width, height), data, "raw", "RGBA", 0, 1).convert("RGB"))
+
+
 def encode_photo(photo: Photo, rgb: np.ndarray) -> bytes:
     """Encode ``rgb`` (the anonymised pixels) in the photo's own format, with its alpha."""
     img = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))

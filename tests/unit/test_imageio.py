@@ -234,3 +234,12 @@ def test_decode_samples(name):
     with Image.open(io.BytesIO(data)) as img:
         assert photo.rgb.shape[:2] == img.size[::-1]
     assert photo.format == ("PNG" if name.endswith(".png") else "JPEG")
+
+
+def test_rgb_from_rgba_drops_alpha_and_keeps_layout():
+    from plateblur.imageio import rgb_from_rgba
+
+    rgba = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    rgb = rgb_from_rgba(rgba.tobytes(), 3, 2)
+    assert rgb.shape == (2, 3, 3) and rgb.dtype == np.uint8
+    np.testing.assert_array_equal(rgb, rgba[:, :, :3])

@@ -49,7 +49,8 @@ def test_blur_is_centred(size):
     assert out.max() == out[size // 2, size // 2] > 0
     np.testing.assert_array_equal(out, out[::-1])
     np.testing.assert_array_equal(out, out[:, ::-1])
-    np.testing.assert_array_equal(out, out.T)
+    # rows and columns are blurred in turn with 8-bit rounding between: transposed, within 2 levels
+    assert np.abs(out.astype(int) - out.T).max() <= 2
 
 
 def test_blur_keeps_a_flat_region_flat():

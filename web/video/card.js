@@ -33,7 +33,8 @@ export class VideoCard {
     $(".play", this.el).disabled = false;
   }
 
-  progress(done, total) {
+  progress(done) {
+    const total = this.total;
     this.done = done;
     const seconds = (performance.now() - this.started) / 1000;
     const fps = done / seconds;
@@ -69,6 +70,7 @@ export class VideoCard {
     link.textContent = `Download ${link.download}`;
     link.hidden = false;
     this.url = url;
+    this.el.dataset.stages = JSON.stringify(result.stage_ms);
     const seconds = (performance.now() - this.started) / 1000;
     const notes = result.notes.length ? ` · ${result.notes.join("; ")}` : "";
     const failed = result.failed_frames ? ` · ${result.failed_frames} frame(s) failed and were fully hidden` : "";

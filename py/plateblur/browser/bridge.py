@@ -46,10 +46,10 @@ def send_video_info(item_id: str, info: dict) -> None:
     sync.video_info(item_id, to_object(info))
 
 
-def send_video_packets(item_id: str, packets, decoder_config) -> None:
-    """Encoded output packets (a JS array) for the page's player; ``decoder_config`` once known."""
-    if packets.length:
-        sync.video_packets(item_id, packets, decoder_config)
+def send_video_progress(item_id: str, frames_done: int, packets, decoder_config) -> None:
+    """Frames done, and the encoded output packets since the last call (a JS array) for the
+    page's player, with the decoder configuration once known."""
+    sync.video_progress(item_id, frames_done, packets, decoder_config)
 
 
 async def fetch_bytes(url: str, stage: str) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import pipeline
+from ..imageio import rgb_from_rgba
 from ..settings import Settings
 from ..track import Tracker
 from . import bridge
@@ -23,7 +24,7 @@ class CameraSession:
                       settings: Settings) -> dict:
         """Regions and their obscured RGBA pixels for one frame; ``frames_since_last`` counts the
         camera frames since the previous processed one (dropped frames widen the tracks' margins)."""
-        rgb = np.ascontiguousarray(np.frombuffer(rgba, np.uint8).reshape(height, width, 4)[:, :, :3])
+        rgb = rgb_from_rgba(rgba, width, height)
         jobs = pipeline.prepare(rgb, model.input_wh, settings.max_downscale)
         outputs = [await model(job.tensor) for job in jobs]
         found = pipeline.select(pipeline.finish(outputs, jobs, settings.iou), settings.conf)

@@ -9,6 +9,7 @@ import time
 import numpy as np
 
 from .. import pipeline
+from ..imageio import rgb_from_rgba
 from ..settings import Settings
 from ..track import Tracker
 from . import bridge
@@ -31,15 +32,34 @@ async def _next_frame(job, frames: int):
 
 
 CANCELLED: set[str] = set()
+REPORT_EVERY_S = 0.1      # progress and new packets go to the page at most this often
 
 
 def cancel(item_id: str) -> None:
     CANCELLED.add(item_id)
 
 
-async def _detect(model, rgb: np.ndarray, settings: Settings):
+class StageClock:
+    """Seconds spent per stage, for the benchmark's breakdown."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.mark = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self.mark
+        self.mark = now
+
+    def per_frame_ms(self, frames: int) -> dict:
+        return {k: round(v * 1000 / max(frames, 1), 2) for k, v in self.seconds.items()}
+
+
+async def _detect(model, rgb: np.ndarray, settings: Settings, clock: StageClock):
     jobs = pipeline.prepare(rgb, model.input_wh, settings.max_downscale)
+    clock.lap("preprocess")
     outputs = [await model(job.tensor) for job in jobs]
+    clock.lap("run")
     return pipeline.select(pipeline.finish(outputs, jobs, settings.iou), settings.conf)
 
 
@@ -62,29 +82,38 @@ async def process_video(model, item_id: str, file, settings: Settings) -> dict:
     tracker = Tracker()
     frames, failed, plates, started = 0, 0, 0, time.perf_counter()
     last_update = -1                      # the frame of the tracker's last update
+    reported = started
+    clock = StageClock()
     try:
         while (frame := await _next_frame(job, frames)) is not None:
+            clock.lap("decode")
             if item_id in CANCELLED:
                 raise Cancelled()
             try:
-                rgb = np.frombuffer(bridge.to_bytes(frame.data), np.uint8).reshape(h, w, 4)[:, :, :3]
+                rgb = rgb_from_rgba(bridge.to_bytes(frame.data), w, h)
                 since = frames - last_update if last_update >= 0 else 1
                 if frames % settings.detect_every == 0:
-                    tracked = tracker.update(await _detect(model, rgb, settings), frames=since)
+                    found = await _detect(model, rgb, settings, clock)
+                    tracked = tracker.update(found, frames=since)
                     last_update = frames
                 else:
                     tracked = tracker.predict(since)
-                rendered = pipeline.render_selected(np.ascontiguousarray(rgb), tracked, settings)
+                clock.lap("postprocess")
+                rendered = pipeline.render_selected(rgb, tracked, settings)
                 _write_regions(job, rendered)
+                clock.lap("obscure")
                 plates = max(plates, len(rendered.regions))
             except Exception as exc:  # fail closed: never write this frame unobscured
                 failed += 1
                 job.obscureAll()
                 print(f"frame {frames} failed and was fully obscured: {type(exc).__name__}: {exc}")
             await job.emit()
+            clock.lap("encode")
             frames += 1
-            bridge.send_video_packets(item_id, job.takePackets(), job.decoderConfig)
-            bridge.report("video", frames, int(job.frameCount))
+            if time.perf_counter() - reported >= REPORT_EVERY_S:    # each report is a round trip to the page
+                bridge.send_video_progress(item_id, frames, job.takePackets(), job.decoderConfig)
+                reported = time.perf_counter()
+                clock.lap("report")
         if frames < int(job.frameCount):
             raise VideoDamaged(f"the video is damaged or incomplete: only {frames} of its "
                                f"{int(job.frameCount)} frames could be read")
@@ -94,9 +123,10 @@ async def process_video(model, item_id: str, file, settings: Settings) -> dict:
         raise
     finally:
         CANCELLED.discard(item_id)
-    bridge.send_video_packets(item_id, job.takePackets(), job.decoderConfig)
+    bridge.send_video_progress(item_id, frames, job.takePackets(), job.decoderConfig)
     seconds = time.perf_counter() - started
     return {"ok": True, "id": item_id, "kind": "video", "width": w, "height": h, "frames": frames,
             "failed_frames": failed, "max_regions": plates, "fps": round(frames / seconds, 2),
+            "stage_ms": clock.per_frame_ms(frames),
             "mime": str(result.mime), "extension": str(result.extension), "notes": list(job.notes.to_py()),
             "data": result.data}
