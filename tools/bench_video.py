@@ -59,7 +59,7 @@ def process(app: App, path: Path, fast: bool) -> dict:
     if fast != app.page.is_checked("#controls input[name=fast]"):
         app.page.click("#controls input[name=fast]")
     started = time.perf_counter()
-    app.upload([path])
+    app.upload([path], timeout_ms=3_600_000)
     wall = time.perf_counter() - started
     card = app.result(path.name)
     assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()

@@ -91,17 +91,17 @@ class App:
     def results(self):
         return self.page.locator(".result")
 
-    def upload(self, paths) -> None:
+    def upload(self, paths, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
         """Choose files through the file input and wait until each has finished (done or error)."""
         before = self.results().count()
         self.page.set_input_files("input[type=file]", [str(p) for p in paths])
-        self.wait_settled(before + len(paths))
+        self.wait_settled(before + len(paths), timeout_ms)
 
-    def wait_settled(self, count: int) -> None:
+    def wait_settled(self, count: int, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
         self.page.wait_for_function(
             "n => document.querySelectorAll('.result[data-state=done], .result[data-state=error]').length >= n "
             "&& !document.querySelector('.result[data-state=working], .result[data-state=queued]')",
-            arg=count, timeout=SETTLE_TIMEOUT_MS)
+            arg=count, timeout=timeout_ms)
 
     def result(self, name: str):
         return self.page.locator(".result", has=self.page.locator(".name", has_text=name)).first

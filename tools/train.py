@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -36,13 +35,9 @@ DEFAULT_DATA = SHARED / "data" / "plates"
 BUILD = REPO_ROOT / "build"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
+from evaluation.inference import file_sha256  # noqa: E402  (tools/ is on the path above)
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+
 
 
 def git_commit() -> str | None:
@@ -102,9 +97,9 @@ def export_all(weights: Path, out_dir: Path, stem: str, sizes: list[int], int8: 
         output = model(np.zeros((1, 3, model.input_wh[1], model.input_wh[0]), np.float32))
         if output.shape[:2] != (1, 5):
             raise SystemExit(f"train: {path} gives output {output.shape}, expected (1, 5, N)")
-        records.append({"file": str(path), "imgsz": size, "opset": OPSET, "int8": quant, "sha256": sha256(path),
+        records.append({"file": str(path), "imgsz": size, "opset": OPSET, "int8": quant, "sha256": file_sha256(path),
                         "bytes": path.stat().st_size, "output_shape": list(output.shape),
-                        "from_weights": str(weights), "from_weights_sha256": sha256(weights)})
+                        "from_weights": str(weights), "from_weights_sha256": file_sha256(weights)})
         print(f"train: exported {path} ({path.stat().st_size / 1e6:.1f} MB, output {tuple(output.shape)})")
     return records
 
@@ -193,7 +188,7 @@ def main(argv=None) -> int:
     settings = {"tool": "tools/train.py", "run": str(run_dir), "repo_commit": git_commit(),
                 "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(a).items()},
-                "start_weights": {"path": str(a.weights), "sha256": sha256(a.weights)},
+                "start_weights": {"path": str(a.weights), "sha256": file_sha256(a.weights)},
                 "data": data, "versions": versions(), "host": platform.node()}
     train_args = dict(data=data["yaml"], epochs=a.epochs, imgsz=a.imgsz, batch=a.batch, device=a.device,
                       workers=a.workers, fraction=a.fraction, seed=a.seed, deterministic=True,
@@ -212,7 +207,7 @@ def main(argv=None) -> int:
     best = weights_dir / "best.pt" if (weights_dir / "best.pt").is_file() else weights_dir / "last.pt"
     settings["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     settings["train_seconds"] = round(time.time() - started, 1)
-    settings["result_weights"] = {"path": str(best), "sha256": sha256(best),
+    settings["result_weights"] = {"path": str(best), "sha256": file_sha256(best),
                                   "chosen_by": "best holdout fitness (Ultralytics best.pt), not val"}
     metrics = getattr(getattr(model, "trainer", None), "metrics", None)
     if metrics:

@@ -5,10 +5,38 @@ import * as mb from "../../vendor/mediabunny/mediabunny.min.mjs";
 
 export class VideoError extends Error {}
 
-const OUTPUTS = {          // input container -> what we write
+const OUTPUTS = {          // input container -> what we write (streamed to disk: no in-memory index)
   webm: { format: () => new mb.WebMOutputFormat(), video: "vp9", mime: "video/webm", extension: ".webm" },
-  mp4: { format: () => new mb.Mp4OutputFormat({ fastStart: "in-memory" }), video: "avc", mime: "video/mp4", extension: ".mp4" },
+  mp4: { format: () => new mb.Mp4OutputFormat({ fastStart: false }), video: "avc", mime: "video/mp4", extension: ".mp4" },
 };
+const SPILL_DIR = "plateblur-exports";   // in the Origin Private File System
+
+// The export is written to a file in the Origin Private File System as it is encoded, so a long
+// video's output does not sit in memory. Where OPFS is missing, it is built in memory instead.
+async function exportTarget(extension) {
+  try {
+    const root = await navigator.storage.getDirectory();
+    const folder = await root.getDirectoryHandle(SPILL_DIR, { create: true });
+    const name = `${Date.now()}-${Math.random().toString(36).slice(2)}${extension}`;
+    const handle = await folder.getFileHandle(name, { create: true });
+    const writable = await handle.createWritable();
+    return { target: new mb.StreamTarget(writable, { chunked: true }), handle, folder, name };
+  } catch {
+    return { target: new mb.BufferTarget() };
+  }
+}
+
+// Deletes export files left by earlier visits (older than `hours`; another open tab may be writing
+// a newer one).
+export async function clearExports(hours = 6) {
+  try {
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(SPILL_DIR);
+    for await (const [name, handle] of folder.entries()) {
+      const file = await handle.getFile();
+      if (Date.now() - file.lastModified > hours * 3600e3) await folder.removeEntry(name);
+    }
+  } catch { /* nothing to clear */ }
+}
 const KEY_FRAME_INTERVAL_S = 1;      // the player seeks from key frames
 const AUDIO_LEAD_S = 0.5;            // audio packets are muxed this far ahead of the video
 
@@ -67,7 +95,8 @@ export class VideoJob {
     this.context = this.canvas.getContext("2d", { willReadFrequently: true });
     this.samples = new mb.VideoSampleSink(v).samples();
 
-    this.muxer = new mb.Output({ format: this.output.format(), target: new mb.BufferTarget() });
+    this.spill = await exportTarget(this.output.extension);
+    this.muxer = new mb.Output({ format: this.output.format(), target: this.spill.target });
     this.videoSource = new mb.VideoSampleSource({
       codec: this.output.video,
       bitrate: mb.QUALITY_HIGH,
@@ -160,7 +189,7 @@ export class VideoJob {
     this.current = null;
     await this.copyAudio(Infinity);
     await this.muxer.finalize();
-    const data = this.muxer.target.buffer;
+    const data = this.spill.handle ? await this.spill.handle.getFile() : this.muxer.target.buffer;
     this.input.dispose();
     return { data, mime: this.output.mime, extension: this.output.extension };
   }
@@ -169,6 +198,7 @@ export class VideoJob {
     this.current?.close();
     this.current = null;
     try { await this.muxer.cancel(); } catch { /* already finished */ }
+    if (this.spill?.handle) await this.spill.folder.removeEntry(this.spill.name).catch(() => {});
     this.input.dispose();
   }
 }

@@ -60,6 +60,7 @@ async def load(base_url: str, threads: int, model_file: str = MODEL_FILE) -> dic
     started = time.perf_counter()
     SESSION.base_url, SESSION.threads = base_url, threads
     SESSION.model = await _load_model(model_file, "model")
+    await bridge.video_io.clearExports()
     if model_file != MODEL_FILE:
         SESSION.stream_model = SESSION.model       # a benchmark's model serves everything
     return bridge.to_object({"input_wh": list(SESSION.model.input_wh), "model": model_file, "threads": threads,
