@@ -45,7 +45,7 @@ function onProgress(stage, done, total) {
 
 addEventListener("py:progress", ({ detail }) => {
   const step = LOAD_STEPS.indexOf(detail);
-  if (step >= 0) setLoad(`${detail.replace("Loaded", "Loaded").replace(/^Loading/, "Loading")}…`, step / LOAD_STEPS.length);
+  if (step >= 0) setLoad(`${detail}…`, step / LOAD_STEPS.length);
 });
 
 function startWorker() {

@@ -132,3 +132,20 @@ def test_metadata_and_gps_are_not_copied(app, clips, tmp_path):
         tags.update({k.lower(): v for s in container.streams for k, v in s.metadata.items()})
     assert not [k for k in tags if "location" in k or "gps" in k or "xyz" in k], tags
     assert "Plate 2026" not in tags.values()
+
+
+def test_progress_shows_rate_and_time_left_and_cancel_stops(app, clips):
+    page = app.page
+    before = app.results().count()
+    page.set_input_files("input[type=file]", [str(clips / "pan.webm")])
+    card = app.page.locator(".result.video").first
+    page.wait_for_function(
+        "() => /\\d+ \\/ 150 frames · [\\d.]+ fps · \\d+:\\d\\d left/.test("
+        "document.querySelector('.result.video .rate').textContent)", timeout=60_000)
+    card.locator("button.cancel").click()
+    app.wait_settled(before + 1)
+    assert card.get_attribute("data-state") == "error"
+    assert card.locator(".status").text_content() == "Cancelled"
+    assert card.locator("a[download]").is_hidden()
+    app.upload([MEDIA / "openimages-08.jpg"])
+    assert app.result("openimages-08.jpg").get_attribute("data-state") == "done"
