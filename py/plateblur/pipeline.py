@@ -83,17 +83,32 @@ def select(detections: Detections, conf: float) -> Detections:
     return kept[~contained_in_other(kept.xyxy, FRAGMENT_SHARE)]
 
 
+def regions_for(kept: Detections, frame_wh: tuple[int, int], settings: Settings) -> np.ndarray:
+    """The whole-pixel regions (int32 (N, 4)) that hide the boxes of ``kept``, padded."""
+    return to_pixel_regions(pad_boxes(kept.xyxy, settings.pad, settings.min_pad_px, frame_wh), frame_wh)
+
+
 def render(frame: np.ndarray, detections: Detections, settings: Settings) -> Rendered:
     """Obscure a copy of ``frame`` (H, W, C uint8) at the settings' threshold, padding and mode."""
-    return render_selected(frame, select(detections, settings.conf), settings)
-
-
-def render_selected(frame: np.ndarray, kept: Detections, settings: Settings) -> Rendered:
-    """Obscure every box of ``kept`` (already thresholded, or tracked), padded, in a copy of ``frame``."""
-    h, w = frame.shape[:2]
-    regions = to_pixel_regions(pad_boxes(kept.xyxy, settings.pad, settings.min_pad_px, (w, h)), (w, h))
+    kept = select(detections, settings.conf)
+    regions = regions_for(kept, frame.shape[1::-1], settings)
     image = OBSCURERS[settings.mode]().apply(frame.copy(), regions, settings.strength)
     return Rendered(image, kept, regions)
+
+
+def obscured_patches(frame: np.ndarray, kept: Detections, settings: Settings) -> tuple[np.ndarray, list[np.ndarray]]:
+    """For streams, where the sink still holds the frame: the regions that hide ``kept`` (already
+    thresholded, or tracked) and each region's obscured pixels as an RGBA patch (alpha 255). Only
+    the regions' pixels are copied, never the whole frame."""
+    regions = regions_for(kept, frame.shape[1::-1], settings)
+    obscurer = OBSCURERS[settings.mode]()
+    patches = []
+    for x1, y1, x2, y2 in regions.tolist():
+        patch = np.empty((y2 - y1, x2 - x1, 4), np.uint8)
+        patch[:, :, :3] = frame[y1:y2, x1:x2, :3]
+        patch[:, :, 3] = 255
+        patches.append(obscurer.apply(patch, np.array([[0, 0, x2 - x1, y2 - y1]]), settings.strength))
+    return regions, patches
 
 
 def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_wh: tuple[int, int],

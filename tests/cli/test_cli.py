@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import MEDIA, REPO_ROOT, jpeg_with_orientation, outside_mask
+from helpers import MEDIA, REPO_ROOT, outside_mask
 
 RECORD_KEYS = {"path", "width", "height", "boxes", "regions"}
 

@@ -18,8 +18,9 @@ def to_bytes(buffer) -> bytes:
     return buffer.to_bytes()
 
 
-def to_uint8array(data: bytes):
-    array = js.Uint8Array.new(len(data))
+def to_uint8array(data):
+    """A JS Uint8Array copy of ``data`` (bytes, or a C-contiguous numpy array: no extra copy)."""
+    array = js.Uint8Array.new(memoryview(data).nbytes)
     array.assign(data)
     return array
 

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
-from .. import pipeline
 from ..imageio import rgb_from_rgba
 from ..settings import Settings
 from ..track import Tracker
-from . import bridge
+from . import bridge, stream
 
 
 class Cancelled(Exception):
@@ -55,23 +52,6 @@ class StageClock:
         return {k: round(v * 1000 / max(frames, 1), 2) for k, v in self.seconds.items()}
 
 
-async def _detect(model, rgb: np.ndarray, settings: Settings, clock: StageClock):
-    jobs = pipeline.prepare(rgb, model.input_wh, settings.max_downscale)
-    clock.lap("preprocess")
-    outputs = [await model(job.tensor) for job in jobs]
-    clock.lap("run")
-    return pipeline.select(pipeline.finish(outputs, jobs, settings.iou), settings.conf)
-
-
-def _write_regions(job, rendered) -> None:
-    """Only the obscured regions go back to the canvas, which still holds the decoded frame."""
-    for x1, y1, x2, y2 in rendered.regions.tolist():
-        patch = np.empty((y2 - y1, x2 - x1, 4), np.uint8)
-        patch[:, :, :3] = rendered.image[y1:y2, x1:x2]
-        patch[:, :, 3] = 255
-        job.patch(x1, y1, x2 - x1, y2 - y1, bridge.to_uint8array(patch.tobytes()))
-
-
 async def process_video(model, item_id: str, file, settings: Settings) -> dict:
     """Anonymise every frame of ``file``; returns the result for the page (the file's bytes in ``data``)."""
     job = await bridge.video_io.VideoJob.open(file)
@@ -93,16 +73,16 @@ async def process_video(model, item_id: str, file, settings: Settings) -> dict:
                 rgb = rgb_from_rgba(bridge.to_bytes(frame.data), w, h)
                 since = frames - last_update if last_update >= 0 else 1
                 if frames % settings.detect_every == 0:
-                    found = await _detect(model, rgb, settings, clock)
-                    tracked = tracker.update(found, frames=since)
+                    tracked = tracker.update(await stream.detect(model, rgb, settings, clock.lap), frames=since)
                     last_update = frames
                 else:
                     tracked = tracker.predict(since)
                 clock.lap("postprocess")
-                rendered = pipeline.render_selected(rgb, tracked, settings)
-                _write_regions(job, rendered)
+                regions, patches = stream.patches_for_js(rgb, tracked, settings)
+                for (x1, y1, x2, y2), patch in zip(regions, patches):   # the canvas still holds the frame
+                    job.patch(x1, y1, x2 - x1, y2 - y1, patch)
                 clock.lap("obscure")
-                plates = max(plates, len(rendered.regions))
+                plates = max(plates, len(regions))
             except Exception as exc:  # fail closed: never write this frame unobscured
                 failed += 1
                 job.obscureAll()
