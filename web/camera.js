@@ -1,8 +1,6 @@
-// Live camera: only frames that came back from the worker detected and obscured are ever drawn.
-// While the worker is busy, the newest camera frame waits (older ones are dropped, never shown) and
-// goes next, so the worker never idles waiting for the camera.
-import * as mb from "../vendor/mediabunny/mediabunny.min.mjs";
-
+// The live camera on the main thread: asks for the camera, hands its stream of frames to the
+// worker (transferred), and draws the frames that come back anonymised. No pixel work happens here;
+// a frame that never comes back is never shown.
 const MESSAGES = {
   NotAllowedError: "Camera permission was denied. Allow the camera for this page in the browser's site settings, then try again.",
   SecurityError: "The browser does not allow the camera here (it needs https or localhost).",
@@ -16,153 +14,82 @@ export function cameraMessage(error) {
   return MESSAGES[error?.name] || `The camera could not be started (${error?.message || error}).`;
 }
 
+const now = () => performance.timeOrigin + performance.now();    // comparable with the worker's clock
+
 export class LiveCamera {
-  constructor({ canvas, status, select, settings, sync, onState, onRecording }) {
-    Object.assign(this, { canvas, status, select, settings, sync, onState, onRecording });
+  // client: WorkerClient; settings(): the current settings; onState(): buttons; onRecording(blob, frames)
+  constructor({ canvas, status, select, client, settings, onState, onRecording }) {
+    Object.assign(this, { canvas, status, select, client, settings, onState, onRecording });
     this.context = canvas.getContext("2d");
     this.running = false;
+    this.recording = false;
+    client.on("camera-frame", (frame) => this.show(frame));
+    client.on("recording", ({ data, frames }) => {
+      if (data) this.onRecording(new Blob([data], { type: "video/mp4" }), frames);
+    });
   }
 
   async start(deviceId) {
     if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error("no camera API"), { name: "NotFoundError" });
     const video = deviceId ? { deviceId: { exact: deviceId } } : { facingMode: "environment" };
     this.stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
-    this.running = true;
-    this.received = 0;
-    this.shown = 0;
-    this.lastProcessed = 0;
-    this.latencies = [];
-    this.shownTimes = [];
-    await this.sync().camera_reset();
-    await this.listCameras();
-    this.readFrames(this.stream.getVideoTracks()[0]);
+    const track = this.stream.getVideoTracks()[0];
+    const { width, height } = track.getSettings();
+    this.canvas.width = width;
+    this.canvas.height = height;
+    Object.assign(this, { running: true, latencies: [], shownTimes: [] });
+    await this.listCameras(track);
+    const readable = new MediaStreamTrackProcessor({ track }).readable;
+    this.client.post({ type: "camera-start", readable, width, height }, [readable]);
     this.onState();
+    const result = await this.client.api.run_camera(this.settings());   // until the camera stops
+    if (this.running) this.stop(result.ok ? "The camera stopped sending pictures." : `The camera view stopped: ${result.error}`);
   }
 
-  async listCameras() {
-    const current = this.stream.getVideoTracks()[0].getSettings().deviceId;
+  async listCameras(track) {
+    const current = track.getSettings().deviceId;
     const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
     this.select.replaceChildren(...cameras.map((d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === current)));
     this.select.hidden = cameras.length < 2;
   }
 
-  async readFrames(track) {
-    const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
-    this.reader = reader;
-    while (this.running) {
-      let result;
-      try { result = await reader.read(); } catch { break; }
-      if (result.done) break;
-      this.received++;
-      this.pending?.frame.close();                               // dropped: never shown
-      this.pending = { frame: result.value, number: this.received, read: performance.now() };
-      if (!this.busy) this.next();
-    }
-    if (this.running) this.stop("The camera stopped sending pictures.");
+  settingsChanged() {
+    if (this.running) this.client.post({ type: "camera-settings", settings: this.settings() });
   }
 
-  next() {
-    const job = this.pending;
-    if (!job || !this.running) return;
-    this.pending = null;
-    this.busy = true;
-    this.process(job.frame, job.number, job.read).finally(() => {
-      this.busy = false;
-      this.next();
-    });
-  }
-
-  async process(frame, number, captured) {
-    const w = frame.displayWidth, h = frame.displayHeight;
-    if (!this.compose || this.compose.width !== w || this.compose.height !== h) {
-      this.compose = new OffscreenCanvas(w, h);
-      this.composeContext = this.compose.getContext("2d", { willReadFrequently: true });
-      this.canvas.width = w;
-      this.canvas.height = h;
-    }
-    const ctx = this.composeContext;
-    ctx.drawImage(frame, 0, 0, w, h);
-    frame.close();
-    const image = ctx.getImageData(0, 0, w, h);
-    const gap = number - this.lastProcessed;
-    this.lastProcessed = number;
-    let result;
-    try {
-      result = await this.sync().camera_frame(image.data, w, h, gap, this.settings());
-    } catch (error) {
-      result = { ok: false, error: String(error) };
-    }
-    if (!this.running) return;
-    if (!result.ok) {                          // fail closed: nothing of this frame is shown
-      console.warn("camera frame not processed:", result.error);
-      return;
-    }
-    result.regions.forEach(([x1, y1, x2, y2], i) => {
-      ctx.putImageData(new ImageData(new Uint8ClampedArray(result.patches[i].buffer), x2 - x1, y2 - y1), x1, y1);
-    });
-    this.context.drawImage(this.compose, 0, 0);
-    const now = performance.now();
-    this.shown++;
-    this.latencies.push(now - captured);
-    this.shownTimes.push(now);
+  show({ bitmap, shown, received, capturedAt }) {
+    if (!this.running) { bitmap.close(); return; }
+    this.context.drawImage(bitmap, 0, 0, this.canvas.width, this.canvas.height);
+    bitmap.close();
+    const t = now();
+    this.latencies.push(t - capturedAt);
     if (this.latencies.length > 30) this.latencies.shift();
-    while (this.shownTimes.length && now - this.shownTimes[0] > 2000) this.shownTimes.shift();
-    this.canvas.dataset.shown = this.shown;
-    this.canvas.dataset.received = this.received;
-    this.canvas.dataset.latency = (now - captured).toFixed(1);
-    await this.recordFrame(now);
-    this.report();
+    this.shownTimes.push(t);
+    while (this.shownTimes.length && t - this.shownTimes[0] > 2000) this.shownTimes.shift();
+    Object.assign(this.canvas.dataset, { shown, received, latency: (t - capturedAt).toFixed(1) });
+    this.report(shown, received);
   }
 
-  fps() {
-    const t = this.shownTimes;
-    return t.length > 1 ? (1000 * (t.length - 1)) / (t.at(-1) - t[0]) : 0;
+  report(shown, received) {
+    const times = this.shownTimes;
+    const fps = times.length > 1 ? (1000 * (times.length - 1)) / (times.at(-1) - times[0]) : 0;
+    const latency = [...this.latencies].sort((a, b) => a - b)[Math.floor(this.latencies.length / 2)] || 0;
+    const share = received ? Math.round((100 * shown) / received) : 0;
+    this.status.textContent = `${fps.toFixed(1)} fps shown · latency ${Math.round(latency)} ms · `
+      + `${share}% of camera frames shown${this.recording ? " · recording" : ""}`;
   }
 
-  report() {
-    const sorted = [...this.latencies].sort((a, b) => a - b);
-    const latency = sorted[Math.floor(sorted.length / 2)] || 0;
-    const share = this.received ? Math.round((100 * this.shown) / this.received) : 0;
-    this.status.textContent = `${this.fps().toFixed(1)} fps shown · latency ${Math.round(latency)} ms · `
-      + `${share}% of camera frames shown${this.recorder ? " · recording" : ""}`;
-  }
-
-  // ---- recording: the shown (anonymised) frames, encoded like video exports -------------------
-
-  async startRecording() {
-    const output = new mb.Output({ format: new mb.Mp4OutputFormat({ fastStart: "in-memory" }), target: new mb.BufferTarget() });
-    const source = new mb.VideoSampleSource({ codec: "avc", bitrate: mb.QUALITY_HIGH, keyFrameInterval: 1,
-                                              sizeChangeBehavior: "contain" });
-    output.addVideoTrack(source);
-    await output.start();
-    this.recorder = { output, source, started: null, frames: 0 };
+  toggleRecording() {
+    this.recording = !this.recording;
+    this.client.post({ type: this.recording ? "record-start" : "record-stop" });
     this.onState();
-  }
-
-  async recordFrame(now) {
-    const rec = this.recorder;
-    if (!rec) return;
-    rec.started ??= now;
-    const sample = new mb.VideoSample(this.canvas, { timestamp: (now - rec.started) / 1000 });
-    try { await rec.source.add(sample); rec.frames++; } finally { sample.close(); }
-  }
-
-  async stopRecording() {
-    const rec = this.recorder;
-    if (!rec) return;
-    this.recorder = null;
-    this.onState();
-    if (!rec.frames) { await rec.output.cancel(); return; }
-    await rec.output.finalize();
-    this.onRecording(new Blob([rec.output.target.buffer], { type: "video/mp4" }), rec.frames);
   }
 
   async stop(message = "") {
+    const wasRunning = this.running;
     this.running = false;
-    this.pending?.frame.close();
-    this.pending = null;
-    await this.stopRecording();
-    this.reader?.cancel().catch(() => {});
+    if (this.recording) this.toggleRecording();
+    if (wasRunning) this.client.post({ type: "camera-stop" });
     this.stream?.getTracks().forEach((t) => t.stop());          // releases the camera
     this.stream = null;
     this.status.textContent = message || "Camera off.";

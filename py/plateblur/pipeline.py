@@ -7,11 +7,12 @@ without running the model again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Awaitable, Callable
 
 import numpy as np
 
 from .boxes import box_area, clip_boxes, contained_in_other, nms_union, pad_boxes, to_pixel_regions
+from .clock import StageClock
 from .decode import decode_yolo
 from .detections import Detections
 from .obscure import OBSCURERS
@@ -96,19 +97,32 @@ def render(frame: np.ndarray, detections: Detections, settings: Settings) -> Ren
     return Rendered(image, kept, regions)
 
 
-def obscured_patches(frame: np.ndarray, kept: Detections, settings: Settings) -> tuple[np.ndarray, list[np.ndarray]]:
+def obscured_patches(frame: np.ndarray, kept: Detections, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """For streams, where the sink still holds the frame: the regions that hide ``kept`` (already
-    thresholded, or tracked) and each region's obscured pixels as an RGBA patch (alpha 255). Only
-    the regions' pixels are copied, never the whole frame."""
+    thresholded, or tracked) and their obscured pixels as RGBA (alpha 255), packed one region
+    after the other (row-major) in one flat uint8 array, so they cross to the sink in one piece.
+    Only the regions' pixels are copied, never the whole frame."""
     regions = regions_for(kept, frame.shape[1::-1], settings)
-    obscurer = OBSCURERS[settings.mode]()
-    patches = []
-    for x1, y1, x2, y2 in regions.tolist():
-        patch = np.empty((y2 - y1, x2 - x1, 4), np.uint8)
+    sizes = [(x2 - x1) * (y2 - y1) * 4 for x1, y1, x2, y2 in regions.tolist()]
+    packed = np.empty(sum(sizes), np.uint8)
+    obscurer, offset = OBSCURERS[settings.mode](), 0
+    for (x1, y1, x2, y2), size in zip(regions.tolist(), sizes):
+        patch = packed[offset:offset + size].reshape(y2 - y1, x2 - x1, 4)   # a view: filled in place
         patch[:, :, :3] = frame[y1:y2, x1:x2, :3]
         patch[:, :, 3] = 255
-        patches.append(obscurer.apply(patch, np.array([[0, 0, x2 - x1, y2 - y1]]), settings.strength))
-    return regions, patches
+        patch[...] = obscurer.apply(patch, np.array([[0, 0, x2 - x1, y2 - y1]]), settings.strength)
+        offset += size
+    return regions, packed
+
+
+def unpack_patches(regions: np.ndarray, packed: np.ndarray) -> list[np.ndarray]:
+    """The per-region RGBA patches of ``obscured_patches``' packed array (views, no copies)."""
+    patches, offset = [], 0
+    for x1, y1, x2, y2 in np.asarray(regions).tolist():
+        size = (x2 - x1) * (y2 - y1) * 4
+        patches.append(packed[offset:offset + size].reshape(y2 - y1, x2 - x1, 4))
+        offset += size
+    return patches
 
 
 def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_wh: tuple[int, int],
@@ -116,3 +130,22 @@ def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_w
     """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish."""
     jobs = prepare(frame, input_wh, settings.max_downscale)
     return finish([model(job.tensor) for job in jobs], jobs, settings.iou)
+
+
+async def detect_async(frame: np.ndarray, model: Callable[[np.ndarray], Awaitable[np.ndarray]],
+                       input_wh: tuple[int, int], settings: Settings, clock: StageClock | None = None,
+                       on_pass: Callable[[int, int], None] | None = None) -> Detections:
+    """``detect`` for an awaitable model (onnxruntime-web in the page). ``clock`` gets the laps
+    preprocess, run and postprocess; ``on_pass(i, n)`` is called before each of the n model runs."""
+    clock = clock or StageClock()
+    jobs = prepare(frame, input_wh, settings.max_downscale)
+    clock.lap("preprocess")
+    outputs = []
+    for i, job in enumerate(jobs):
+        if on_pass:
+            on_pass(i, len(jobs))
+        outputs.append(await model(job.tensor))
+    clock.lap("run")
+    found = finish(outputs, jobs, settings.iou)
+    clock.lap("postprocess")
+    return found

@@ -138,10 +138,10 @@ def test_progress_shows_rate_and_time_left_and_cancel_stops(app, clips):
     page = app.page
     before = app.results().count()
     page.set_input_files("input[type=file]", [str(clips / "pan.webm")])
-    card = app.page.locator(".result.video").first
+    card = app.page.locator(".result.video").last           # results stay in the order the files were given
     page.wait_for_function(
         "() => /\\d+ \\/ 150 frames · [\\d.]+ fps · \\d+:\\d\\d left/.test("
-        "document.querySelector('.result.video .rate').textContent)", timeout=60_000)
+        "[...document.querySelectorAll('.result.video .rate')].at(-1).textContent)", timeout=60_000)
     card.locator("button.cancel").click()
     app.wait_settled(before + 1)
     assert card.get_attribute("data-state") == "error"

@@ -14,6 +14,7 @@ def test_every_module_the_worker_needs_is_mapped():
     package = REPO_ROOT / "py" / "plateblur"
     needed = {str(p.relative_to(REPO_ROOT)) for p in package.rglob("*.py")
               if p.name not in CPYTHON_ONLY and p != package / "browser" / "worker.py"}
+    needed |= {str(p.relative_to(REPO_ROOT)) for p in package.rglob("*.json")}   # the worker protocol
     assert needed - mapped == set(), "add these to [files] in pyscript.toml"
     assert mapped - needed == set(), "pyscript.toml maps files that do not exist"
     for source, target in config["files"].items():

@@ -344,14 +344,17 @@ def test_detect_on_a_frame_without_plates():
 @pytest.mark.parametrize("mode", ["blur", "pixelate", "fill"])
 def test_obscured_patches_match_render_inside_the_regions(mode):
     """Streams get only the regions' pixels, obscured exactly as a whole-frame render would."""
-    from plateblur.pipeline import obscured_patches
+    from plateblur.pipeline import obscured_patches, unpack_patches
 
     frame = noise_frame(200, 120, seed=3)
     kept = make_detections([[20, 30, 80, 50], [150, 90, 199, 119]], [0.9, 0.8])
     settings = Settings(mode=mode)
-    regions, patches = obscured_patches(frame, kept, settings)
+    regions, packed = obscured_patches(frame, kept, settings)
     rendered = render(frame, kept, settings)
     np.testing.assert_array_equal(regions, rendered.regions)
+    assert packed.dtype == np.uint8 and packed.ndim == 1
+    assert packed.size == sum((x2 - x1) * (y2 - y1) * 4 for x1, y1, x2, y2 in regions.tolist())
+    patches = unpack_patches(regions, packed)
     for (x1, y1, x2, y2), patch in zip(regions, patches):
         assert patch.shape == (y2 - y1, x2 - x1, 4) and (patch[:, :, 3] == 255).all()
         np.testing.assert_array_equal(patch[:, :, :3], rendered.image[y1:y2, x1:x2])

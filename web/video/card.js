@@ -1,16 +1,17 @@
 // A video's result card: progress, cancel, the in-sync player and the export's download.
+import { $, Card } from "../card.js";
 import { Player } from "./player.js";
-
-const $ = (selector, root) => root.querySelector(selector);
 
 export function formatTime(seconds) {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-export class VideoCard {
-  constructor(el, onCancel) {
-    this.el = el;
+export class VideoCard extends Card {
+  constructor(file, onRemove, onCancel) {
+    super("#video-template", file, onRemove);
+    const el = this.el;
+    this.result = null;
     this.started = performance.now();
     this.total = 0;
     this.done = 0;
@@ -60,26 +61,32 @@ export class VideoCard {
     $(".buffering", this.el).hidden = !(p.playing && p.buffering);
   }
 
-  finish(result, name) {
+  show(result) {
+    if (!result.ok) {
+      this.player.close();
+      $(".progress-row", this.el).hidden = true;
+      $(".playback", this.el).hidden = !result.cancelled;
+      $(".player-controls", this.el).hidden = !result.cancelled;
+      if (result.cancelled) this.setState("error", "Cancelled");
+      else this.fail(`Not processed: ${result.error}`);
+      return;
+    }
+    this.result = result;
     this.player.setRate(Infinity, true);
     $(".cancel", this.el).hidden = true;
-    const url = URL.createObjectURL(new Blob([result.data], { type: result.mime }));
-    const link = $(".download", this.el);
-    link.href = url;
-    link.download = `${(name || "video").replace(/\.[^.]*$/, "")}_anonymised${result.extension}`;
-    link.textContent = `Download ${link.download}`;
-    link.hidden = false;
-    this.url = url;
+    this.offerDownload(result.data instanceof Blob ? result.data : new Blob([result.data], { type: result.mime }),
+                       result.extension);
     this.el.dataset.stages = JSON.stringify(result.stage_ms);
     const seconds = (performance.now() - this.started) / 1000;
     const notes = result.notes.length ? ` · ${result.notes.join("; ")}` : "";
     const failed = result.failed_frames ? ` · ${result.failed_frames} frame(s) failed and were fully hidden` : "";
     $(".rate", this.el).textContent = `${result.frames} frames in ${formatTime(seconds)} (${result.fps} fps)${failed}${notes}`;
     this.showPlayer();
+    this.setState("done", result.failed_frames ? "Done (some frames fully hidden)" : "Done");
   }
 
   close() {
     this.player.close();
-    if (this.url) URL.revokeObjectURL(this.url);
+    super.close();
   }
 }

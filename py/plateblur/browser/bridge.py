@@ -1,16 +1,24 @@
-"""Everything that crosses the Python/JS boundary: bytes, progress reports, onnxruntime-web.
+"""What crosses the Python/JS boundary: conversions, progress, downloads, and the worker's frame jobs.
 
-The only module of the package that imports ``js`` or ``pyodide``."""
+With ``ort_model`` the only modules of the package that import ``js`` or ``pyodide``."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import js
 import numpy as np
-from pyodide.ffi import to_js
 from polyscript import js_modules, xworker  # what PyScript's own `pyscript` module wraps
+from pyodide.ffi import create_proxy, to_js
 
-ort = js_modules.ort      # onnxruntime-web, from [js_modules.worker] in pyscript.toml
-video_io = js_modules.video_io   # web/video/io.js: demuxing, decoding, encoding, muxing
-sync = xworker.sync       # functions the main thread set on `worker.sync`
+from ..frames import FrameResult
+from ..imageio import rgb_from_rgba
+
+ort = js_modules.ort             # onnxruntime-web, from [js_modules.worker] in pyscript.toml
+frames_js = js_modules.frames    # web/worker/frames.js: frame sources and sinks of videos and the camera
+sync = xworker.sync              # functions the main thread set on `worker.sync`
+# The page's MessagePort arrives as a worker message that web/worker/port.js takes; without this
+# PyScript would also log each such message to the console.
+xworker.onmessage = create_proxy(lambda event: None)
 
 
 def to_bytes(buffer) -> bytes:
@@ -25,32 +33,14 @@ def to_uint8array(data):
     return array
 
 
-def to_js_list(items: list):
-    """A JS array of the given JS objects."""
-    array = js.Array.new()
-    for item in items:
-        array.push(item)
-    return array
-
-
 def to_object(value: dict):
     """A Python dict as a plain JS object (nested dicts and lists too)."""
     return to_js(value, dict_converter=js.Object.fromEntries)
 
 
 def report(stage: str, done: float = 0, total: float = 0) -> None:
-    """Progress to the page (a function the main thread set on ``worker.sync``)."""
+    """Progress to the page (the protocol's one callback on ``worker.sync``)."""
     sync.progress(stage, done, total)
-
-
-def send_video_info(item_id: str, info: dict) -> None:
-    sync.video_info(item_id, to_object(info))
-
-
-def send_video_progress(item_id: str, frames_done: int, packets, decoder_config) -> None:
-    """Frames done, and the encoded output packets since the last call (a JS array) for the
-    page's player, with the decoder configuration once known."""
-    sync.video_progress(item_id, frames_done, packets, decoder_config)
 
 
 async def fetch_bytes(url: str, stage: str) -> bytes:
@@ -72,36 +62,44 @@ async def fetch_bytes(url: str, stage: str) -> bytes:
     return b"".join(chunks)
 
 
-class OrtModel:
-    """The detector in onnxruntime-web. Awaitable call: (1, 3, H, W) float32 -> (1, 5, N)."""
+@dataclass(frozen=True)
+class Frame:
+    rgb: np.ndarray
+    gap: int                  # source frames since the previous one (camera frames dropped between)
+    settings: dict | None     # new settings from the page, if any (camera)
 
-    def __init__(self, session, input_wh: tuple[int, int]):
-        self.session = session
-        self.input_wh = input_wh
-        self.input_name = session.inputNames[0]
-        self.output_name = session.outputNames[0]
-        w, h = input_wh
-        self.dims = to_js([1, 3, h, w])
-        self.buffer = js.Float32Array.new(3 * h * w)  # allocated once, refilled per run
 
-    @classmethod
-    async def create(cls, model: bytes, wasm_url: str, threads: int) -> "OrtModel":
-        ort.env.wasm.wasmPaths = wasm_url
-        ort.env.wasm.numThreads = threads
-        options = to_object({"executionProviders": ["wasm"], "graphOptimizationLevel": "all"})
-        session = await ort.InferenceSession.create(to_uint8array(model), options)
-        meta = session.inputMetadata[0] if hasattr(session, "inputMetadata") else None
-        shape = list(meta.shape) if meta is not None and hasattr(meta, "shape") else [1, 3, 640, 640]
-        h, w = (int(v) if isinstance(v, (int, float)) else 640 for v in shape[2:4])
-        return cls(session, (w, h))
+class FrameJob:
+    """A JS frame job of web/worker/frames.js seen from Python: ``next()`` frame, ``commit()`` its result.
 
-    async def __call__(self, tensor: np.ndarray) -> np.ndarray:
-        self.buffer.assign(np.ascontiguousarray(tensor, dtype=np.float32).reshape(-1))
-        feeds = js.Object.new()
-        js.Reflect.set(feeds, self.input_name, ort.Tensor.new("float32", self.buffer, self.dims))
-        results = await self.session.run(feeds)
-        output = js.Reflect.get(results, self.output_name)
-        shape = [int(v) for v in output.dims]
-        data = np.frombuffer(output.data.to_bytes(), dtype=np.float32).reshape(shape)
-        output.dispose()
-        return data
+    Per frame, a file's job crosses four times (next, the pixels, the regions and patches, commit),
+    whatever the number of plates; a live job reads its gap and settings too."""
+
+    def __init__(self, job, live: bool = False):
+        self.js = job
+        self.live = live
+        self.width, self.height = int(job.width), int(job.height)
+
+    async def next(self) -> Frame | None:
+        pixels = await self.js.next()
+        if pixels is None:
+            return None
+        rgb = rgb_from_rgba(pixels.to_bytes(), self.width, self.height)
+        if not self.live:
+            return Frame(rgb, 1, None)
+        settings = self.js.takeSettings()
+        return Frame(rgb, int(self.js.gap), settings.to_py() if settings is not None else None)
+
+    async def commit(self, result: FrameResult) -> None:
+        """Paste the obscured patches into the frame the job holds and pass it on; a failed frame
+        is hidden whole by the job."""
+        if result.failed:
+            await self.js.commit(None, None)
+        else:
+            await self.js.commit(to_js(result.regions.reshape(-1)), to_js(result.patches))
+
+    async def finish(self):
+        return await self.js.finish()
+
+    async def cancel(self) -> None:
+        await self.js.cancel()

@@ -1,6 +1,10 @@
-# Entry point of the page's PyScript worker: the functions the main thread may call.
-from plateblur.browser.app import (camera_frame, camera_reset, cancel_video, forget, load, process, process_video,
-                                   rerender, time_model, zip_files)
+# Entry point of the page's PyScript worker: the exports named in protocol.json.
+# PyScript hands every message posted to the worker to `xworker.onmessage` in this script's globals
+# (bridge.py sets it to ignore the page's port, which web/worker/port.js takes).
+from polyscript import xworker  # noqa: F401
 
-__export__ = ["load", "process", "rerender", "forget", "zip_files", "time_model", "process_video", "cancel_video",
-              "camera_frame", "camera_reset"]
+from plateblur.browser import api
+from plateblur.browser.protocol import EXPORTS
+
+globals().update({name: getattr(api, name) for name in EXPORTS})
+__export__ = EXPORTS

@@ -1,0 +1,142 @@
+"""The worker's exports (protocol.json): marshalling between JS and Python, and the error boundary.
+
+Every call returns a plain JS object; a failure comes back as ``{ok: false, error, error_name}``
+(errors.py), so one bad file never stops the batch or the worker."""
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import numpy as np
+
+from ..frames import FrameProcessor
+from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from . import bridge, streams
+from .errors import NotReady, describe
+from .models import Models
+from .photos import Photos
+
+MODELS: Models | None = None
+PHOTOS = Photos()
+
+
+def _models() -> Models:
+    if MODELS is None:
+        raise NotReady()
+    return MODELS
+
+
+def _settings(values) -> Settings:
+    return Settings().updated(**(values.to_py() if hasattr(values, "to_py") else dict(values or {})))
+
+
+def _reply(result: dict):
+    data = result.pop("data", None)
+    reply = bridge.to_object(result)
+    if isinstance(data, bytes):
+        reply.data = bridge.to_uint8array(data)
+    elif data is not None:
+        reply.data = data            # already a JS object (a video export's File)
+    return reply
+
+
+def _failure(item_id: str | None, exc: BaseException):
+    name, message = describe(exc)
+    if name == "InternalError":
+        print(f"{item_id}: {type(exc).__name__}: {exc}")      # the worker's console, for bug reports
+    return _reply({"ok": False, "id": item_id, "error_name": name, "error": message,
+                   "cancelled": name == "Cancelled"})
+
+
+async def load(site_url: str, threads: int, model_file: str = MODEL_FILE):
+    """Fetch and compile the photo detector (``model_file`` relative to the site swaps every model, for
+    benchmarks) and clear export files an earlier visit left behind."""
+    global MODELS
+    started = time.perf_counter()
+    stream_file = STREAM_MODEL_FILE if model_file == MODEL_FILE else model_file
+    models = Models(site_url, threads, model_file, stream_file)
+    model = await models.photo()
+    MODELS = models
+    await bridge.frames_js.clearExports()
+    return bridge.to_object({"input_wh": list(model.input_wh), "model": model_file, "threads": threads,
+                             "load_ms": round((time.perf_counter() - started) * 1000, 1),
+                             "settings": vars(Settings())})
+
+
+async def process_photo(item_id: str, buffer, values):
+    try:
+        model = await _models().photo()
+        on_pass = lambda i, n: bridge.report("detect-pass", i, n)  # noqa: E731
+        return _reply(await PHOTOS.process(item_id, bridge.to_bytes(buffer), _settings(values), model, on_pass))
+    except Exception as exc:  # the boundary: report, never take the worker down
+        PHOTOS.forget(item_id)
+        return _failure(item_id, exc)
+
+
+async def rerender(item_id: str, buffer, values):
+    try:
+        return _reply(PHOTOS.rerender(item_id, bridge.to_bytes(buffer), _settings(values)))
+    except Exception as exc:
+        return _failure(item_id, exc)
+
+
+def forget(item_id: str) -> None:
+    PHOTOS.forget(item_id)
+
+
+async def process_video(item_id: str, file, values):
+    """Every frame of a video file (a JS File); progress and packets go to the page over the port."""
+    try:
+        processor = FrameProcessor(await _models().stream(), _settings(values))
+        job = bridge.FrameJob(await bridge.frames_js.openVideo(item_id, file))
+        started = time.perf_counter()
+        try:
+            frames = await streams.run(job, processor)
+            export = await job.finish()
+        except BaseException:
+            await job.cancel()
+            raise
+        seconds = time.perf_counter() - started
+        return _reply({"ok": True, "id": item_id, "kind": "video", "width": job.width, "height": job.height,
+                       "frames": frames, "failed_frames": processor.failed, "max_regions": processor.most_regions,
+                       "fps": round(frames / seconds, 2), "stage_ms": processor.clock.per_frame_ms(frames),
+                       "mime": str(export.mime), "extension": str(export.extension),
+                       "notes": list(export.notes.to_py()), "data": export.data})
+    except Exception as exc:
+        return _failure(item_id, exc)
+
+
+async def run_camera(values):
+    """The live camera, until the page stops it: frames come and go over the port."""
+    try:
+        processor = FrameProcessor(await _models().stream(), _settings(values))
+        job = bridge.FrameJob(await bridge.frames_js.openCamera(), live=True)
+        frames = await streams.run(job, processor)
+        return _reply({"ok": True, "frames": frames, "failed_frames": processor.failed,
+                       "stage_ms": processor.clock.per_frame_ms(frames)})
+    except Exception as exc:
+        return _failure(None, exc)
+
+
+def zip_files(names, arrays):
+    """A zip (stored: photos and videos are compressed already) of the given files."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in zip(names.to_py(), arrays):
+            archive.writestr(name, bridge.to_bytes(array))
+    return bridge.to_uint8array(out.getvalue())
+
+
+async def time_model(runs: int, stream: bool = False):
+    """Milliseconds of ``runs`` bare model runs on a blank input (the benchmarks' reference);
+    ``stream``: the video and camera model."""
+    model = await (_models().stream() if stream else _models().photo())
+    w, h = model.input_wh
+    tensor = np.full((1, 3, h, w), 114 / 255, np.float32)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await model(tensor)
+        times.append(round((time.perf_counter() - started) * 1000, 2))
+    return bridge.to_object(times)

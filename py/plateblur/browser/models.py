@@ -1,0 +1,37 @@
+"""The page's detectors: the photo model, and the stream model (video, camera) loaded when first needed."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..settings import MODEL_FILE, STREAM_MODEL_FILE
+from .bridge import fetch_bytes, report
+from .ort_model import OrtModel
+
+
+class Models:
+    def __init__(self, site_url: str, threads: int, photo_file: str = MODEL_FILE,
+                 stream_file: str = STREAM_MODEL_FILE) -> None:
+        self.site_url, self.threads = site_url, threads
+        self.photo_file, self.stream_file = photo_file, stream_file
+        self._photo: OrtModel | None = None
+        self._stream: OrtModel | None = None
+
+    async def photo(self) -> OrtModel:
+        if self._photo is None:
+            self._photo = await self._load(self.photo_file, "photo-model")
+        return self._photo
+
+    async def stream(self) -> OrtModel:
+        if self.stream_file == self.photo_file:      # one model serves everything (benchmarks)
+            return await self.photo()
+        if self._stream is None:
+            self._stream = await self._load(self.stream_file, "stream-model")
+        return self._stream
+
+    async def _load(self, model_file: str, kind: str) -> OrtModel:
+        model_bytes = await fetch_bytes(self.site_url + model_file, f"download-{kind}")
+        report(f"compile-{kind}")
+        model = await OrtModel.create(model_bytes, self.site_url + "vendor/ort/", self.threads)
+        w, h = model.input_wh
+        await model(np.zeros((1, 3, h, w), np.float32))   # the first run allocates; keep it out of timings
+        return model

@@ -1,0 +1,10 @@
+"""The page <-> worker protocol (protocol.json, read by the page's JS too): names only, no js."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+PROTOCOL = json.loads((Path(__file__).parent / "protocol.json").read_text(encoding="utf-8"))
+EXPORTS: list[str] = list(PROTOCOL["exports"])
+STAGES: list[str] = PROTOCOL["stages"]
+ERRORS: list[str] = list(PROTOCOL["errors"])

@@ -1,0 +1,23 @@
+"""The one frame loop of video files and the live camera: source -> frames -> detect -> track ->
+obscure -> sink, until the source ends.
+
+``job`` is a frame source and sink (``bridge.FrameJob`` in the page; anything with the same
+``next``/``commit`` in tests): it holds each frame until ``commit`` has pasted the obscured regions
+into it, or hidden it whole when processing failed, so no frame passes on unobscured."""
+from __future__ import annotations
+
+from ..frames import FrameProcessor
+
+
+async def run(job, processor: FrameProcessor) -> int:
+    """Process every frame ``job`` gives; returns the number of frames. New settings that come with
+    a frame (the camera's sliders) apply from that frame on."""
+    clock = processor.clock
+    while (frame := await job.next()) is not None:
+        clock.lap("decode")
+        if frame.settings:
+            processor.settings = processor.settings.updated(**frame.settings)
+        result = await processor.process(frame.rgb, frame.gap)
+        await job.commit(result)
+        clock.lap("encode")
+    return processor.processed

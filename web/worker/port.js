@@ -1,0 +1,31 @@
+// The worker's end of the page's MessagePort (protocol.json, "port"): frames, packets and camera
+// controls travel here, transferred, without going through Python.
+import protocol from "../../py/plateblur/browser/protocol.json" with { type: "json" };
+
+const handlers = new Map();        // message type -> handler(data)
+let resolveConnected;
+const connected = new Promise((resolve) => { resolveConnected = resolve; });
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type !== "connect" || !event.ports.length) return;
+  const port = event.ports[0];
+  port.onmessage = ({ data }) => handlers.get(data.type)?.(data);
+  resolveConnected(port);
+});
+
+// Sends `message` (its `type` one of protocol.port) to the page, transferring `transfer`.
+export async function post(message, transfer = []) {
+  if (!(message.type in protocol.port)) throw new Error(`not in the protocol: ${message.type}`);
+  (await connected).postMessage(message, transfer);
+}
+
+export function on(type, handler) {
+  if (!(type in protocol.port)) throw new Error(`not in the protocol: ${type}`);
+  handlers.set(type, handler);
+}
+
+// A JS error the Python side tells apart by name (py/plateblur/browser/errors.py).
+export function namedError(name, message) {
+  if (!(name in protocol.errors)) throw new Error(`not in the protocol: ${name}`);
+  return Object.assign(new Error(message), { name });
+}
