@@ -1,7 +1,7 @@
 """Every mode hides every plate's text from an OCR adversary (tests/legibility.py: Tesseract, one
 line, A-Z0-9), at the weakest strengths and the default: synthetic plates 12 to 400 px wide and the
 sample photos' plates. Plates Tesseract cannot read on the original are not counted.
-About 20 s on an idle machine; `tools/ocr_table.py` prints the table."""
+About 30 s of CPU time (two Tesseract processes at once); `tools/ocr_table.py` prints the table."""
 import pytest
 
 import legibility
