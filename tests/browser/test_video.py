@@ -22,7 +22,13 @@ def clips():
 
 
 @pytest.fixture(scope="module")
-def processed(app, clips):
+def started_at(app):
+    """The page's clock before any video work: long main-thread tasks are counted from here."""
+    return app.page.evaluate("performance.now()")
+
+
+@pytest.fixture(scope="module")
+def processed(app, clips, started_at):
     app.upload([clips / name for name in CLIPS])
     return {name: app.result(name) for name in CLIPS}
 
@@ -132,6 +138,13 @@ def test_metadata_and_gps_are_not_copied(app, clips, tmp_path):
         tags.update({k.lower(): v for s in container.streams for k, v in s.metadata.items()})
     assert not [k for k in tags if "location" in k or "gps" in k or "xyz" in k], tags
     assert "Plate 2026" not in tags.values()
+
+
+def test_main_thread_never_blocks_for_100ms_while_videos_process_and_play(app, processed, started_at):
+    """Runs after the playback test: covers processing (the player fed over the port) and playback."""
+    tasks = app.page.evaluate("window.__longTasks")
+    during = [round(t["duration"]) for t in tasks if t["start"] >= started_at]
+    assert max(during, default=0) <= 100, f"long main-thread tasks during video work: {during}"
 
 
 def test_progress_shows_rate_and_time_left_and_cancel_stops(app, clips):
