@@ -32,9 +32,9 @@ new PerformanceObserver((list) => {
 
 
 @contextmanager
-def local_site(isolation: bool = True):
-    """Serve the repo root on a free local port; yields the base URL."""
-    server = make_server("127.0.0.1", 0, isolation=isolation)
+def local_site(isolation: bool = True, extra: tuple[str, ...] = ()):
+    """Serve the site (and ``extra``, see make_server) on a free local port; yields the base URL."""
+    server = make_server("127.0.0.1", 0, isolation=isolation, extra=extra)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -80,7 +80,7 @@ class App:
         return self
 
     def wait_ready(self) -> None:
-        self.page.wait_for_function("document.body.dataset.app === 'ready' || document.body.dataset.app === 'error'",
+        self.page.wait_for_function("() => document.body.dataset.app === 'ready' || document.body.dataset.app === 'error'",
                                     timeout=READY_TIMEOUT_MS)
         state = self.page.evaluate("document.body.dataset.app")
         assert state == "ready", f"app failed to start: {self.page.text_content('#load-status')}"
