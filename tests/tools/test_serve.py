@@ -159,3 +159,17 @@ def test_self_check(mode):
     assert re.fullmatch(r"Serving the app at http://127\.0\.0\.1:(\d+)/  \(Ctrl\+C stops\)\n"
                         r"self-check: GET http://127\.0\.0\.1:\1/ -> 200, \d+ bytes, tools/serve\.py -> 404, "
                         + headers + r"\n", done.stdout), done.stdout
+
+
+def test_extra_folders_are_served_only_when_asked():
+    """Benchmarks load models from build/models/ through ``extra``; the site itself never serves them."""
+    server = serve.make_server("127.0.0.1", 0, extra=("tools/",))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        response = request(port, "/tools/serve.py")
+        assert (response.status, response.getheader("Content-Type")) == (200, "text/x-python; charset=utf-8")
+        assert request(port, "/tools/").status == 404
+        assert request(port, "/tests/conftest.py").status == 404
+    finally:
+        server.shutdown()
