@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import http.server
-import urllib.error
 import sys
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
