@@ -29,6 +29,11 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, duration: e.duration});
 }).observe({type: "longtask", buffered: true});
 """
+# What the Content-Security-Policy blocked in the page, from its first moment: nothing the app does.
+CSP_VIOLATIONS = """
+window.__cspViolations = [];
+addEventListener("securitypolicyviolation", (e) => __cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+"""
 
 
 @contextmanager
@@ -70,7 +75,7 @@ class App:
         self.errors: list[str] = []
         self.downloads: dict[str, tuple[str, bytes]] = {}
         self.context.on("request", lambda r: self.requests.append(r.url))
-        self.context.add_init_script(LONG_TASKS)
+        self.context.add_init_script(LONG_TASKS + CSP_VIOLATIONS)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
@@ -87,6 +92,10 @@ class App:
 
     def external_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith((self.site_url, "data:", "blob:"))]
+
+    def csp_violations(self) -> list[str]:
+        """"<directive> <blocked URL>" of each request or script the page's policy refused."""
+        return self.page.evaluate("window.__cspViolations")
 
     def results(self):
         return self.page.locator(".result")

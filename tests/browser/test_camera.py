@@ -34,10 +34,11 @@ def camera_app(playwright, site_url, clip_frames):
     app.page.wait_for_function("() => Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 3",
                                timeout=60_000)
     yield app
-    external = app.external_requests()
+    external, blocked = app.external_requests(), app.csp_violations()
     app.close()
     browser.close()
     assert not external, external
+    assert not blocked, blocked
 
 
 def live_frame(app) -> np.ndarray:

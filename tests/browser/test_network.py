@@ -37,5 +37,6 @@ def test_without_isolation_headers_mini_coi_isolates_the_page(browser):
             app.wait_ready()
             assert app.page.evaluate("crossOriginIsolated")
             assert app.external_requests() == []
+            assert app.csp_violations() == []
         finally:
             app.close()

@@ -8,11 +8,6 @@ from helpers import MEDIA
 from page_driver import App, local_site
 
 ELSEWHERE = "https://elsewhere.example"
-# Installed before the page's own scripts: every violation from the first moment on.
-RECORD_VIOLATIONS = """
-window.__violations = [];
-addEventListener("securitypolicyviolation", (e) => __violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
-"""
 # Tries to reach another origin in every way its scope offers; returns the violations that caused.
 SEND_ELSEWHERE = """async (elsewhere) => {
   const blocked = new Set();
@@ -37,7 +32,6 @@ def open_app(browser, url: str, service_workers: str = "block") -> tuple[App, di
     app = App(browser, url, service_workers=service_workers)
     failures = {}
     app.context.on("requestfailed", lambda r: failures.__setitem__(r.url, r.failure))
-    app.context.add_init_script(RECORD_VIOLATIONS)
     app.page.goto(url)
     app.wait_ready()
     return app, failures
@@ -67,7 +61,7 @@ def test_the_app_works_under_the_policy_and_the_page_cannot_send_elsewhere(serve
     app, failures = served
     app.upload([MEDIA / "dashcam-03.png"])
     assert app.result("dashcam-03.png").get_attribute("data-state") == "done"
-    assert app.page.evaluate("__violations") == [], "the policy blocked something the app needs"
+    assert app.csp_violations() == [], "the policy blocked something the app needs"
 
     assert app.page.evaluate(SEND_ELSEWHERE, ELSEWHERE) == BLOCKED_IN_PAGE
     assert_nothing_left(app, failures)
@@ -94,7 +88,7 @@ def test_as_on_github_pages_the_meta_policy_guards_the_page_and_the_python_worke
         app, failures = open_app(browser, url, service_workers="allow")
         try:
             assert app.page.evaluate("crossOriginIsolated")
-            assert app.page.evaluate("__violations") == []
+            assert app.csp_violations() == []
             assert app.page.evaluate(SEND_ELSEWHERE, ELSEWHERE) == BLOCKED_IN_PAGE
             assert python_worker(app).evaluate(SEND_ELSEWHERE, ELSEWHERE) == BLOCKED_IN_WORKER
             assert_nothing_left(app, failures)
