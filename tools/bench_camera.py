@@ -29,7 +29,7 @@ def main() -> None:
         app = App(browser, url).open()
         bare = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
         app.page.click("[data-action=camera-start]")
-        app.page.wait_for_function("Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 2",
+        app.page.wait_for_function("() => Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 2",
                                    timeout=60_000)
         read = "({...document.querySelector('canvas[data-role=live]').dataset})"
         first, started = app.page.evaluate(read), time.perf_counter()

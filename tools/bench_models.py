@@ -15,7 +15,7 @@ from page_driver import App, chromium, local_site  # noqa: E402
 
 def main() -> None:
     models = sys.argv[1:] or ["models/plates-ref-v2.onnx"]
-    with local_site() as url, chromium() as browser:
+    with local_site(extra=("build/models/",)) as url, chromium() as browser:
         print(f"{'model':<48}{'input':>10}{'median ms':>11}{'min':>8}{'max':>8}")
         for model in models:
             app = App(browser, url).open(f"?model={model}")

@@ -78,7 +78,7 @@ def main() -> None:
     a = p.parse_args()
     photos = sorted(p for p in MEDIA.iterdir() if p.suffix in (".png", ".jpg"))
     query = f"?model={a.model}"
-    with local_site() as url, chromium() as browser:
+    with local_site(extra=("build/models/",)) as url, chromium() as browser:
         cold = cold_starts(browser, url, query, a.cold)
         info, bare, per_photo = page_stages(browser, url, query, photos, a.repeat)
     cli = cli_times(photos, a.repeat, REPO / a.model)

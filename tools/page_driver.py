@@ -29,12 +29,17 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, duration: e.duration});
 }).observe({type: "longtask", buffered: true});
 """
+# What the Content-Security-Policy blocked in the page, from its first moment: nothing the app does.
+CSP_VIOLATIONS = """
+window.__cspViolations = [];
+addEventListener("securitypolicyviolation", (e) => __cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+"""
 
 
 @contextmanager
-def local_site(isolation: bool = True):
-    """Serve the repo root on a free local port; yields the base URL."""
-    server = make_server("127.0.0.1", 0, isolation=isolation)
+def local_site(isolation: bool = True, extra: tuple[str, ...] = ()):
+    """Serve the site (and ``extra``, see make_server) on a free local port; yields the base URL."""
+    server = make_server("127.0.0.1", 0, isolation=isolation, extra=extra)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -70,7 +75,7 @@ class App:
         self.errors: list[str] = []
         self.downloads: dict[str, tuple[str, bytes]] = {}
         self.context.on("request", lambda r: self.requests.append(r.url))
-        self.context.add_init_script(LONG_TASKS)
+        self.context.add_init_script(LONG_TASKS + CSP_VIOLATIONS)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
@@ -80,13 +85,17 @@ class App:
         return self
 
     def wait_ready(self) -> None:
-        self.page.wait_for_function("document.body.dataset.app === 'ready' || document.body.dataset.app === 'error'",
+        self.page.wait_for_function("() => document.body.dataset.app === 'ready' || document.body.dataset.app === 'error'",
                                     timeout=READY_TIMEOUT_MS)
         state = self.page.evaluate("document.body.dataset.app")
         assert state == "ready", f"app failed to start: {self.page.text_content('#load-status')}"
 
     def external_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith((self.site_url, "data:", "blob:"))]
+
+    def csp_violations(self) -> list[str]:
+        """"<directive> <blocked URL>" of each request or script the page's policy refused."""
+        return self.page.evaluate("window.__cspViolations")
 
     def results(self):
         return self.page.locator(".result")

@@ -1,37 +1,61 @@
-"""Static server for the repo root with the headers the page needs.
+"""Static server for the site (only its files, see tools/site_files.py) with the headers the page needs.
 
 Cross-origin isolation (COOP + COEP) lets the PyScript worker and onnxruntime-web's threads use
 SharedArrayBuffer. Any static host that sends these headers works; GitHub Pages gets them from
-mini-coi's service worker instead."""
+mini-coi's service worker instead. The Content-Security-Policy is index.html's own <meta> (all that
+GitHub Pages has), sent as a header too: a header also covers the workers loaded from URLs."""
 from __future__ import annotations
 
 import argparse
-import functools
 import http.server
 import sys
 import threading
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-HEADERS = {
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import site_files  # noqa: E402
+
+ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
-    "Cache-Control": "no-cache",
 }
-TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
-         ".toml": "text/plain", ".onnx": "application/octet-stream", ".whl": "application/zip",
-         ".webp": "image/webp"}
+# frame-ancestors works only in a header (a <meta> policy ignores it): no other site may frame the page.
+FRAME_ANCESTORS = "frame-ancestors 'none'"
+
+
+def response_headers(isolation: bool = True) -> dict[str, str]:
+    """Sent with every response. ``isolation=False`` is GitHub Pages: no COOP/COEP and no policy header
+    (the page has its <meta>)."""
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+    if isolation:
+        headers |= ISOLATION_HEADERS
+        headers["Content-Security-Policy"] = f"{site_files.content_security_policy()}; {FRAME_ANCESTORS}"
+    return headers
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
+    """Serves the site's files with explicit types; anything else (folders included) is a 404."""
+
+    def send_head(self):
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        file = site_files.site_file(path, self.server.extra)
+        if file is None:
+            self.send_error(404, "Not Found")
+            return None
+        body = file.open("rb")
+        self.send_response(200)
+        self.send_header("Content-Type", site_files.content_type(file))
+        self.send_header("Content-Length", str(file.stat().st_size))
+        self.end_headers()
+        return body
 
     def end_headers(self) -> None:
-        if self.server.isolation:
-            for name, value in HEADERS.items():
-                self.send_header(name, value)
+        for name, value in self.server.headers.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:
@@ -39,25 +63,39 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(host: str, port: int, verbose: bool = False, isolation: bool = True) -> http.server.ThreadingHTTPServer:
-    """``isolation=False`` serves like GitHub Pages: no COOP/COEP headers (mini-coi steps in)."""
-    handler = functools.partial(Handler, directory=str(ROOT))
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if self.verbose or not isinstance(sys.exc_info()[1], ConnectionError):   # a tab closed mid-response
+            super().handle_error(request, client_address)
+
+
+def make_server(host: str, port: int, verbose: bool = False, isolation: bool = True,
+                extra: tuple[str, ...] = ()) -> Server:
+    """``isolation=False`` serves like GitHub Pages: no COOP/COEP headers (mini-coi steps in) and the
+    policy only in index.html's <meta>. ``extra`` serves more (e.g. "build/models/" for benchmarks)."""
+    server = Server((host, port), Handler)
+    server.extra = extra
+    server.headers = response_headers(isolation)
     server.verbose = verbose
-    server.isolation = isolation
     return server
 
 
 def self_check(url: str, isolation: bool) -> None:
-    """One request for the page, as CI's smoke test of the run command."""
+    """A request for the page and one for a file outside the site, as CI's smoke test of the run command."""
     with urllib.request.urlopen(url, timeout=10) as response:
         body = response.read()
-        missing = [h for h in HEADERS if h not in response.headers]
-    if response.status != 200 or b"<title>" not in body or (missing and isolation):
-        sys.exit(f"self-check failed: status {response.status}, missing headers {missing}")
-    print(f"self-check: GET {url} -> {response.status}, {len(body)} bytes"
-          + (", isolation headers present" if isolation else ""))
+        missing = [h for h, v in response_headers(isolation).items() if response.headers.get(h) != v]
+    try:
+        outside = urllib.request.urlopen(url + "tools/serve.py", timeout=10).status
+    except urllib.error.HTTPError as exc:
+        outside = exc.code
+    if response.status != 200 or b"<title>" not in body or missing or outside != 404:
+        sys.exit(f"self-check failed: status {response.status}, missing headers {missing}, "
+                 f"tools/serve.py answered {outside} instead of 404")
+    print(f"self-check: GET {url} -> {response.status}, {len(body)} bytes, tools/serve.py -> 404"
+          + (", isolation and security headers present" if isolation else ", headers as on GitHub Pages"))
 
 
 def main() -> None:
@@ -66,7 +104,8 @@ def main() -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--no-isolation-headers", action="store_true",
-                   help="send no COOP/COEP headers, like GitHub Pages (the page then uses mini-coi)")
+                   help="send no COOP/COEP headers and no policy header, like GitHub Pages "
+                        "(the page then uses mini-coi and its <meta> policy)")
     p.add_argument("--self-check", action="store_true", help="answer one request for the page, then stop")
     a = p.parse_args()
     try:

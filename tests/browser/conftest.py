@@ -37,9 +37,11 @@ def browser(playwright):
 
 @pytest.fixture(scope="module")
 def app(browser, site_url):
-    """A ready page shared by a test module; fails if it requested anything off the local server."""
+    """A ready page shared by a test module; fails if it requested anything off the local server or
+    did anything its policy blocks."""
     app = App(browser, site_url).open()
     yield app
-    external = app.external_requests()
+    external, blocked = app.external_requests(), app.csp_violations()
     app.close()
     assert not external, f"the page made requests beyond the local server: {external}"
+    assert not blocked, f"the Content-Security-Policy blocked what the page does: {blocked}"

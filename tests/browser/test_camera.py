@@ -31,13 +31,14 @@ def camera_app(playwright, site_url, clip_frames):
     browser = launch(playwright, args)
     app = App(browser, site_url).open()
     app.page.click("[data-action=camera-start]")
-    app.page.wait_for_function("Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 3",
+    app.page.wait_for_function("() => Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 3",
                                timeout=60_000)
     yield app
-    external = app.external_requests()
+    external, blocked = app.external_requests(), app.csp_violations()
     app.close()
     browser.close()
     assert not external, external
+    assert not blocked, blocked
 
 
 def live_frame(app) -> np.ndarray:
@@ -99,7 +100,7 @@ def test_recording_holds_only_anonymised_frames(camera_app, clip_frames, tmp_pat
 def test_stop_releases_the_camera(camera_app):
     page = camera_app.page
     page.click("[data-action=camera-stop]")
-    page.wait_for_function("document.querySelector('canvas[data-role=live]').hidden")
+    page.wait_for_function("() => document.querySelector('canvas[data-role=live]').hidden")
     shown = page.evaluate("document.querySelector('canvas[data-role=live]').dataset.shown")
     page.wait_for_timeout(1000)
     assert page.evaluate("document.querySelector('canvas[data-role=live]').dataset.shown") == shown
@@ -116,7 +117,7 @@ def test_camera_errors_get_messages_and_the_page_still_works(browser, site_url, 
         app.context.add_init_script(DENY % error)
         app.open()
         app.page.click("[data-action=camera-start]")
-        app.page.wait_for_function("document.querySelector('#camera-status').classList.contains('error')")
+        app.page.wait_for_function("() => document.querySelector('#camera-status').classList.contains('error')")
         assert message in app.page.text_content("#camera-status")
         assert app.page.is_visible("[data-action=camera-start]")
         app.upload([MEDIA / "dashcam-03.png"])

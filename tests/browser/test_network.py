@@ -17,9 +17,10 @@ def test_nothing_is_requested_beyond_the_local_server(browser, site_url):
 
 
 def test_the_guard_sees_a_request_to_another_host(browser, site_url):
+    """From a page without the site's policy (which would block the request: tests/browser/test_security.py)."""
     app = App(browser, site_url)
     try:
-        app.page.goto(site_url + "web/style.css")
+        app.page.goto("about:blank")
         app.page.evaluate("fetch('https://cdn.example.org/pyodide.mjs').catch(() => null)")
         app.page.wait_for_timeout(200)
         assert app.external_requests() == ["https://cdn.example.org/pyodide.mjs"]
@@ -36,5 +37,6 @@ def test_without_isolation_headers_mini_coi_isolates_the_page(browser):
             app.wait_ready()
             assert app.page.evaluate("crossOriginIsolated")
             assert app.external_requests() == []
+            assert app.csp_violations() == []
         finally:
             app.close()

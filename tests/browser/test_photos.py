@@ -120,7 +120,7 @@ def test_changing_a_control_rerenders_without_the_model(app, processed):
         assert (img[y1:y2, x1:x2] == 0).all(), "fill mode paints the regions black"
     assert not np.array_equal(img, pixels(blurred)[0])
     app.page.click("#reset-settings")
-    app.page.wait_for_function("[...document.querySelectorAll('.result')].every(r => r.dataset.state !== 'working')")
+    app.page.wait_for_function("() => [...document.querySelectorAll('.result')].every(r => r.dataset.state !== 'working')")
 
 
 def test_page_is_isolated_so_the_worker_can_run(app):

@@ -1,0 +1,175 @@
+"""tools/serve.py serves the site's files and nothing else, each with its type and the security headers;
+its policy header is index.html's <meta>; the Pages workflow publishes the same files."""
+from __future__ import annotations
+
+import http.client
+import html.parser
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+from helpers import REPO_ROOT
+
+if not (REPO_ROOT / "vendor" / "pyodide").is_dir():
+    pytest.fail("vendor/ is missing: run tools/setup first (tools/test does)", pytrace=False)
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+import serve  # noqa: E402
+import site_files  # noqa: E402
+
+OUTSIDE = [  # files of the checkout that are not the site's, folders (no listings), and ways around
+    "/.git", "/.gitignore", "/.github/workflows/pages.yml", "/README.md", "/pyproject.toml", "/package.json",
+    "/requirements.txt", "/tools/serve.py", "/tests/conftest.py", "/.venv/pyvenv.cfg",
+    "/node_modules/pyodide/package.json", "/build/test-media/truth.json",
+    "/web/", "/vendor/", "/vendor/pyodide/", "/models/", "/py/", "/py/plateblur/", "/web",
+    "/web/../tools/serve.py", "/web/%2e%2e/README.md", "/py/plateblur/../../README.md",
+]
+TYPES = {  # what the browser must be told (nosniff: it guesses nothing)
+    "/": "text/html; charset=utf-8",
+    "/index.html": "text/html; charset=utf-8",
+    "/pyscript.toml": "text/plain; charset=utf-8",
+    "/web/app.js": "text/javascript; charset=utf-8",
+    "/web/style.css": "text/css; charset=utf-8",
+    "/vendor/pyodide/pyodide.mjs": "text/javascript; charset=utf-8",
+    "/vendor/pyodide/pyodide.asm.wasm": "application/wasm",
+    "/vendor/pyodide/pyodide-lock.json": "application/json",
+    "/vendor/pyodide/python_stdlib.zip": "application/zip",
+    "/vendor/pyodide/" + min(p.name for p in (REPO_ROOT / "vendor" / "pyodide").glob("numpy-*.whl")): "application/zip",
+    "/models/plates-ref-v2.onnx": "application/octet-stream",
+    "/models/MODEL_CARD.md": "text/markdown; charset=utf-8",
+    "/py/plateblur/browser/worker.py": "text/x-python; charset=utf-8",
+    "/NOTICE": "text/plain; charset=utf-8",
+    "/mini-coi.js": "text/javascript; charset=utf-8",
+}
+POLICY_SOURCES = {"'self'", "'none'", "'wasm-unsafe-eval'", "blob:", "data:"}
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["isolation", "as-on-pages"])
+def server(request):
+    server = serve.make_server("127.0.0.1", 0, isolation=request.param)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], request.param
+    server.shutdown()
+
+
+def request(port: int, path: str, method: str = "HEAD") -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request(method, path)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+@pytest.mark.parametrize("path", OUTSIDE)
+def test_nothing_outside_the_site_is_served(server, path):
+    port, _ = server
+    for method in ("GET", "HEAD"):
+        assert request(port, path, method).status == 404, f"{method} {path}"
+
+
+@pytest.mark.parametrize("path", TYPES)
+def test_site_files_are_served_with_their_type(server, path):
+    response = request(server[0], path, "GET")
+    assert (response.status, response.getheader("Content-Type")) == (200, TYPES[path])
+
+
+def test_every_site_file_is_served_with_a_type_of_the_table(server):
+    site = site_files.files()
+    assert len(site) > 50 and {"index.html", "web/app.js", "models/plates-ref-v2.onnx"} <= {p.as_posix() for p in site}
+    for relative in site:
+        assert relative.suffix in site_files.TYPES, f"{relative}: add its type to TYPES"
+        response = request(server[0], "/" + relative.as_posix())
+        assert (response.status, response.getheader("Content-Type")) == (200, site_files.TYPES[relative.suffix])
+
+
+def test_headers(server):
+    port, isolation = server
+    meta = site_files.content_security_policy()
+    for path in ("/", "/vendor/ort/ort-wasm-simd-threaded.mjs", "/tools/serve.py"):
+        headers = dict(request(port, path).getheaders())
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        isolation_headers = {name: headers.get(name) for name in serve.ISOLATION_HEADERS}
+        if isolation:
+            assert headers["Content-Security-Policy"] == meta + "; frame-ancestors 'none'"
+            assert isolation_headers == {"Cross-Origin-Opener-Policy": "same-origin",
+                                         "Cross-Origin-Embedder-Policy": "require-corp",
+                                         "Cross-Origin-Resource-Policy": "same-origin"}
+        else:   # GitHub Pages sends neither: the <meta> holds the policy, mini-coi isolates
+            assert "Content-Security-Policy" not in headers
+            assert isolation_headers == dict.fromkeys(serve.ISOLATION_HEADERS)
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    parsed = [d.split() for d in policy.split(";") if d.strip()]
+    return {d[0]: d[1:] for d in parsed}
+
+
+def test_the_policy_allows_this_site_only():
+    policy = directives(site_files.content_security_policy())
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'"], "no inline scripts, no eval"
+    assert policy["connect-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"] and policy["base-uri"] == ["'none'"]
+    assert set(policy["worker-src"]) <= {"'self'", "blob:"}
+    assert {s for sources in policy.values() for s in sources} <= POLICY_SOURCES, "no other origin, anywhere"
+
+
+class Scripts(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self._in_script = tag == "script" and "src" not in a
+        self.inline += [f"<{tag} {name}>" for name in a if name.startswith("on") or name == "style"]
+        self.inline += ["<style>"] if tag == "style" else []
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.inline.append(f"<script>{data.strip()[:40]}")
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+
+def test_index_html_has_nothing_inline_the_policy_would_block():
+    parser = Scripts()
+    parser.feed((REPO_ROOT / "index.html").read_text(encoding="utf-8"))
+    assert parser.inline == []
+
+
+def test_pages_publishes_exactly_the_served_files(tmp_path):
+    assert site_files.export(tmp_path) == len(site_files.files())
+    published = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert published == sorted(site_files.files())
+    workflow = (REPO_ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    assert "tools/site_files.py _site" in workflow and "cp -r" not in workflow
+
+
+@pytest.mark.parametrize("mode", [[], ["--no-isolation-headers"]])
+def test_self_check(mode):
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "serve.py"), "--self-check", "--port", "0", *mode],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    headers = "isolation and security headers present" if not mode else "headers as on GitHub Pages"
+    assert re.fullmatch(r"Serving the app at http://127\.0\.0\.1:(\d+)/  \(Ctrl\+C stops\)\n"
+                        r"self-check: GET http://127\.0\.0\.1:\1/ -> 200, \d+ bytes, tools/serve\.py -> 404, "
+                        + headers + r"\n", done.stdout), done.stdout
+
+
+def test_extra_folders_are_served_only_when_asked():
+    """Benchmarks load models from build/models/ through ``extra``; the site itself never serves them."""
+    server = serve.make_server("127.0.0.1", 0, extra=("tools/",))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        response = request(port, "/tools/serve.py")
+        assert (response.status, response.getheader("Content-Type")) == (200, "text/x-python; charset=utf-8")
+        assert request(port, "/tools/").status == 404
+        assert request(port, "/tests/conftest.py").status == 404
+    finally:
+        server.shutdown()
