@@ -15,8 +15,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import site_files  # noqa: E402
+from tools import site_files
 
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",

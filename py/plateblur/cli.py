@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import pipeline
+from .assets import model_path
 from .imageio import ImageError, decode_photo, encode_photo
 from .obscure import OBSCURERS
-from .onnx_model import REPO_ROOT, OnnxModel
+from .onnx_model import OnnxModel
 from .settings import MODEL_FILE, Settings
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
@@ -44,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> Job:
                    help="margin around each plate, as a share of its width/height")
     p.add_argument("--conf", type=float, default=DEFAULTS.conf,
                    help="detection threshold (lower finds more, and obscures more by mistake)")
-    p.add_argument("--model", type=Path, default=REPO_ROOT / MODEL_FILE, help="ONNX detector")
+    p.add_argument("--model", type=Path, default=model_path(MODEL_FILE), help="ONNX detector")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     a = p.parse_args(argv)
     try:

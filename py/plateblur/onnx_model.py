@@ -5,8 +5,6 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 class OnnxModel:
     """Callable: (1, 3, H, W) float32 -> raw output (1, 5, N). ``input_wh`` is the model's input size."""

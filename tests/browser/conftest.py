@@ -1,15 +1,13 @@
-"""Fixtures for driving the page; the driver itself lives in tools/page_driver.py (the benchmarks
-use it too)."""
+"""Fixtures for driving the page; the driver itself lives in tests/support/page_driver.py (the
+benchmarks use it too)."""
 from __future__ import annotations
 
-import sys
-
 import pytest
-from helpers import REPO_ROOT
+
+from tests.support import REPO_ROOT
 
 pytest.importorskip("playwright.sync_api")
-sys.path.insert(0, str(REPO_ROOT / "tools"))
-from page_driver import App, launch, local_site  # noqa: E402
+from tests.support.page_driver import App, launch, local_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,8 @@ import struct
 import zlib
 
 import pytest
-from helpers import MEDIA
+
+from tests.support import MEDIA
 
 
 def write_png_header_only_huge(path, width: int, height: int) -> None:

@@ -6,12 +6,12 @@ import io
 
 import numpy as np
 import pytest
-from helpers import MEDIA
 from PIL import Image
 
-media = pytest.importorskip("media")
+from tests.support import MEDIA, media
+from tests.support.page_driver import App, launch
+
 pytest.importorskip("av")
-from page_driver import App, launch  # noqa: E402
 
 CLIP = "camera.y4m"
 CAPTURES = 12

@@ -8,9 +8,11 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import MEDIA, REPO_ROOT, coverage, detail_energy, load_plates, outside_mask
 from PIL import Image, ImageOps
+
 from plateblur.boxes import box_iou_batch
+from tests.support import MEDIA, REPO_ROOT
+from tests.support.helpers import coverage, detail_energy, load_plates, outside_mask
 
 PLATES = {p["file"]: p for p in load_plates()}
 NAMES = sorted(PLATES)

@@ -6,10 +6,10 @@ import io
 
 import numpy as np
 import pytest
-from helpers import MEDIA
 from PIL import Image
 
-media = pytest.importorskip("media")
+from tests.support import MEDIA, media
+
 pytest.importorskip("av")
 
 CLIPS = ["pan.mp4", "pan.webm", "pan.mov"]

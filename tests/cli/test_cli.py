@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,15 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import MEDIA, REPO_ROOT, outside_mask
+from tests.support import MEDIA
+from tests.support.helpers import MODEL_PATH, outside_mask
 
 RECORD_KEYS = {"path", "width", "height", "boxes", "regions"}
 
 
-def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "py"), env.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-m", "plateblur", *map(str, args)], cwd=cwd, env=env,
+def run_cli(*args, cwd: Path, command=(sys.executable, "-m", "plateblur")) -> subprocess.CompletedProcess:
+    return subprocess.run([*command, *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -117,7 +115,7 @@ def test_json_matches_the_core(samples_json):
     from plateblur.settings import Settings
 
     folder, _, by_name, _ = samples_json
-    model = OnnxModel(REPO_ROOT / "models" / "plates-ref-v2.onnx")
+    model = OnnxModel(MODEL_PATH)
     for name in ("openimages-09.jpg", "dashcam-01.png"):
         photo = decode_photo((folder / name).read_bytes())
         rendered = render(photo.rgb, detect(photo.rgb, model, model.input_wh, Settings()), Settings())
@@ -132,6 +130,15 @@ def test_json_writes_nothing(tmp_path):
     assert files_under(tmp_path) == {"a.jpg"}
     assert len(json_lines(result.stdout)) == 1
     assert result.stderr == ""
+
+
+def test_the_installed_command_is_the_same_program(tmp_path):
+    """`plateblur` (the package's console script, beside this Python) and `python -m plateblur`."""
+    copy_sample("dashcam-01.png", tmp_path, "a.png")
+    script = run_cli("--json", "a.png", cwd=tmp_path, command=[Path(sys.executable).with_name("plateblur")])
+    module = run_cli("--json", "a.png", cwd=tmp_path)
+    assert script.returncode == 0, script.stderr
+    assert json_lines(script.stdout)[0]["boxes"] and script.stdout == module.stdout
 
 
 # --- writing files ---------------------------------------------------------------------------------

@@ -1,22 +1,24 @@
-"""tools/evaluate.py and its metrics: synthetic boxes with known answers, plus a tiny real run."""
+"""tools/eval/evaluate.py and its metrics: synthetic boxes with known answers, plus a tiny real run."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-TOOLS = REPO / "tools"
-MEDIA = REPO.parent / "shared" / "media"
-sys.path.insert(0, str(TOOLS))
+from tests.support import MEDIA
+from tools.eval import evaluate, make_negatives
+from tools.eval.data import load_plates_json, read_yolo_labels, source_of
+from tools.eval.inference import core_files
+from tools.eval.make_negatives import clear, find_crops, grown, photo_rng
+from tools.eval.metrics import Summary, covered_share, iou_matrix, match_greedy, score_photo, size_bucket
 
-from evaluation.data import load_plates_json, read_yolo_labels, source_of  # noqa: E402
-from evaluation.metrics import (Summary, covered_share, iou_matrix, match_greedy, score_photo,  # noqa: E402
-                                size_bucket)
-from make_negatives import clear, find_crops, grown, photo_rng  # noqa: E402
+
+def test_the_cache_key_covers_every_core_module():
+    """The detections cache is keyed by the core's files: all of plateblur but the page's adapter."""
+    names = {p.name for p in core_files()}
+    assert {"pipeline.py", "settings.py", "obscure.py", "imageio.py", "assets.py", "__init__.py"} <= names
+    assert not [p for p in core_files() if p.parent.name == "browser"]
 
 
 def test_iou_matrix():
@@ -119,7 +121,6 @@ def test_tiny_run_on_three_media_photos(tmp_path, capsys):
     samples = load_plates_json(subset)
     assert [len(s.boxes) for s in samples] == [len(r["plates_xyxy"]) for r in records]
 
-    import evaluate
     assert evaluate.main(["--data", str(subset), "--no-negatives", "--no-cache", "--json", "-q"]) == 0
     result = json.loads(capsys.readouterr().out)
     overall = result["overall"]
@@ -134,7 +135,6 @@ def test_tiny_run_on_three_media_photos(tmp_path, capsys):
 
 def test_make_negatives_end_to_end(tmp_path):
     """Seeded crops from a tiny YOLO folder, clear of the plate; a reviewed crop is left out."""
-    import make_negatives
     from PIL import Image
 
     root = tmp_path / "data"

@@ -10,13 +10,11 @@ import sys
 import threading
 
 import pytest
-from helpers import REPO_ROOT
+from tests.support.helpers import REPO_ROOT
+from tools import serve, site_files
 
 if not (REPO_ROOT / "vendor" / "pyodide").is_dir():
     pytest.fail("vendor/ is missing: run tools/setup first (tools/test does)", pytrace=False)
-sys.path.insert(0, str(REPO_ROOT / "tools"))
-import serve  # noqa: E402
-import site_files  # noqa: E402
 
 OUTSIDE = [  # files of the checkout that are not the site's, folders (no listings), and ways around
     "/.git", "/.gitignore", "/.github/workflows/pages.yml", "/README.md", "/pyproject.toml", "/package.json",
@@ -147,12 +145,12 @@ def test_pages_publishes_exactly_the_served_files(tmp_path):
     published = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert published == sorted(site_files.files())
     workflow = (REPO_ROOT / ".github" / "workflows" / "pages.yml").read_text()
-    assert "tools/site_files.py _site" in workflow and "cp -r" not in workflow
+    assert "-m tools.site_files _site" in workflow and "cp -r" not in workflow
 
 
 @pytest.mark.parametrize("mode", [[], ["--no-isolation-headers"]])
 def test_self_check(mode):
-    done = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "serve.py"), "--self-check", "--port", "0", *mode],
+    done = subprocess.run([sys.executable, "-m", "tools.serve", "--self-check", "--port", "0", *mode], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     headers = "isolation and security headers present" if not mode else "headers as on GitHub Pages"

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import REPO_ROOT, BrightBoxModel, encode_image, make_frame
+from tests.support.helpers import REPO_ROOT, BrightBoxModel, encode_image, make_frame
 
 from plateblur.browser.errors import NotReady, describe
 from plateblur.browser.photos import Photos

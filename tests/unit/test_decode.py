@@ -3,9 +3,9 @@ from contextlib import nullcontext as does_not_raise
 import numpy as np
 import pytest
 
-from helpers import xyxy_to_cxcywh, yolo_output
 from plateblur.decode import decode_yolo
 from plateblur.preprocess import Letterbox
+from tests.support.helpers import xyxy_to_cxcywh, yolo_output
 
 IDENTITY = Letterbox(scale_xy=(1.0, 1.0), pad_xy=(0, 0), source_wh=(640, 640))
 # a 1280 x 720 frame in a 640 x 640 input: scale 0.5, 140 px of grey above and below

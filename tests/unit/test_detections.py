@@ -3,8 +3,8 @@ from contextlib import nullcontext as does_not_raise
 import numpy as np
 import pytest
 
-from helpers import make_detections
 from plateblur.detections import Detections
+from tests.support.helpers import make_detections
 
 
 @pytest.mark.parametrize(

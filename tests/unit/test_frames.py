@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 import pytest
-from helpers import BrightBoxModel, coverage, make_frame
+from tests.support.helpers import BrightBoxModel, coverage, make_frame
 
 from plateblur.browser import streams
 from plateblur.frames import FrameProcessor

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import MEDIA, encode_image, jpeg_with_orientation, noise_frame
 from plateblur.imageio import MAX_PIXELS, ImageError, Photo, decode_photo, encode_photo
+from tests.support import MEDIA
+from tests.support.helpers import encode_image, jpeg_with_orientation, noise_frame
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import MEDIA, MODEL_PATH, coverage
 from PIL import Image
 
 from plateblur import Settings, pipeline
 from plateblur.imageio import decode_photo
+from tests.support import MEDIA
+from tests.support.helpers import MODEL_PATH, coverage
 
 onnx_model = pytest.importorskip("plateblur.onnx_model")
 SCALE, ORIGIN = 0.6, (2500, 1900)

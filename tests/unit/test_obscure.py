@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from helpers import detail_energy, make_frame, noise_frame, outside_mask, text_pattern
 from plateblur.obscure import OBSCURERS, Blur, Fill, Pixelate, block_edges, pixel_block
 from plateblur.settings import Settings
+from tests.support.helpers import detail_energy, make_frame, noise_frame, outside_mask, text_pattern
 
 DEFAULT_STRENGTH = Settings().strength
 WEAKEST = (0.001, 0.1)           # barely above 0 (the CLI's range), the page slider's minimum

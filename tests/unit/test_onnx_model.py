@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from helpers import MEDIA, MODEL_PATH, coverage, load_plates, make_frame, noise_frame, outside_mask
 from plateblur.imageio import decode_photo
 from plateblur.pipeline import detect, render
 from plateblur.settings import Settings
+from tests.support import MEDIA
+from tests.support.helpers import MODEL_PATH, coverage, load_plates, make_frame, noise_frame, outside_mask
 
 pytest.importorskip("onnxruntime")   # CPython only (the page runs the model with onnxruntime-web)
 PLATES = load_plates()

@@ -3,14 +3,14 @@ from contextlib import nullcontext as does_not_raise
 import numpy as np
 import pytest
 
-from helpers import (
-    INPUT_WH, BrightBoxModel, coverage, make_detections, make_frame, noise_frame, outside_mask,
-    xyxy_to_cxcywh, yolo_output,
-)
 from plateblur.detections import Detections
 from plateblur.pipeline import FRAGMENT_SHARE, TILE_BOX_SHARE, detect, finish, prepare, render, select
 from plateblur.settings import DETECTION_FLOOR, Settings
 from plateblur.tiling import plan_windows
+from tests.support.helpers import (
+    INPUT_WH, BrightBoxModel, coverage, make_detections, make_frame, noise_frame, outside_mask,
+    xyxy_to_cxcywh, yolo_output,
+)
 
 
 # --- prepare -----------------------------------------------------------------------------------

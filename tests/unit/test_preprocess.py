@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from helpers import make_frame, noise_frame
 from plateblur.preprocess import PAD_VALUE, Letterbox, letterbox, resize
 from plateblur.tiling import plan_windows
+from tests.support.helpers import make_frame, noise_frame
 
 GREY = PAD_VALUE / 255
 

@@ -1,4 +1,4 @@
-"""The test-video generator (tools/make_test_media.py) and the checks in tests/media.py.
+"""The test-video generator (tests/support/make_media.py) and the checks in tests/support/media.py.
 
 The first tests need only numpy and Pillow; the rest make the clips (ffmpeg) and read them (PyAV)."""
 from __future__ import annotations
@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from media import (OBSCURED_MAX_RATIO, all_truth, audio_packets, boxes_of, detail_ratio, ensure_media,
-                   frame_at, frame_index, generator, plate_obscured, read_video, truth)
+from tests.support import make_media as gen
+from tests.support.media import (OBSCURED_MAX_RATIO, all_truth, audio_packets, boxes_of, detail_ratio,
+                                 ensure_media, frame_at, frame_index, plate_obscured, read_video, truth)
 
-gen = generator()
 OUT_WH = (640, 360)
 
 

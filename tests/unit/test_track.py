@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from helpers import make_detections
 from plateblur.boxes import box_area, box_intersection_batch
 from plateblur.detections import Detections
 from plateblur.track import Tracker
+from tests.support.helpers import make_detections
 
 MAX_MISSED = Tracker().max_missed     # 8
 

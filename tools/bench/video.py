@@ -1,7 +1,7 @@
 """Benchmark: video processing rate against the bare model rate, real-time factor, tab memory.
 
-    .venv/bin/python tools/bench_video.py                      # the test clips (build/test-media)
-    .venv/bin/python tools/bench_video.py --long 120 --fast    # also the first 120 s of long.mp4 (720p)
+    .venv/bin/python -m tools.bench.video                      # the test clips (build/test-media)
+    .venv/bin/python -m tools.bench.video --long 120 --fast    # also the first 120 s of long.mp4 (720p)
 
 Prints medians measured now on this machine (noisy: compare numbers from one run). Memory is the
 resident size of all Chromium processes (renderer, workers, GPU), sampled every second."""
@@ -10,16 +10,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from page_driver import App, chromium, local_site  # noqa: E402
-
-import media  # noqa: E402
+from tests.support import media
+from tests.support.page_driver import App, chromium, local_site
 
 
 def chromium_rss_mb() -> float:

@@ -1,16 +1,14 @@
 """Benchmark: bare session.run per model file in headless Chromium (onnxruntime-web, wasm).
 
-    .venv/bin/python tools/bench_models.py models/plates-ref-v2.onnx build/models/plates-ref-v2-480.onnx ...
+    .venv/bin/python -m tools.bench.models models/plates-ref-v2.onnx build/models/plates-ref-v2-480.onnx ...
 
 Each model is loaded in a fresh tab; prints the median of 20 runs after one warm-up (in load)."""
 from __future__ import annotations
 
 import statistics
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from page_driver import App, chromium, local_site  # noqa: E402
+from tests.support.page_driver import App, chromium, local_site
 
 
 def main() -> None:

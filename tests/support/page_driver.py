@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import make_server  # noqa: E402
+from tools.serve import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -1,17 +1,16 @@
-#!/usr/bin/env python3
 """Fine-tune the plate detector (Ultralytics YOLOv8n) on ../shared/data/plates and export the ONNX
 the app loads. Runs in .venv-train (tools/setup-train), on CPU or on a GPU.
 
     # a short fine-tune from the shipped weights, exported at 640 (and 480, 416, int8)
-    .venv-train/bin/python tools/train.py --epochs 20 --device 0 --batch 64 --export-imgsz 640 480 416 --int8 static
+    .venv-train/bin/python -m tools.eval.train --epochs 20 --device 0 --batch 64 --export-imgsz 640 480 416 --int8 static
     # CPU smoke run: 1 epoch on 5 % of the training photos at 320 px
-    .venv-train/bin/python tools/train.py --name smoke --epochs 1 --fraction 0.05 --imgsz 320 --batch 8 --export-imgsz 320
+    .venv-train/bin/python -m tools.eval.train --name smoke --epochs 1 --fraction 0.05 --imgsz 320 --batch 8 --export-imgsz 320
     # no training: export existing weights at other input sizes
-    .venv-train/bin/python tools/train.py --export-only --weights ../shared/models/plates-ref-v2.pt --export-imgsz 640 480 416 --int8 static
+    .venv-train/bin/python -m tools.eval.train --export-only --weights ../shared/models/plates-ref-v2.pt --export-imgsz 640 480 416 --int8 static
 
 Rules it keeps: the val split is never used, not even for Ultralytics' per-epoch validation and choice of
 best.pt: a seeded --holdout share of the train split is set aside for that, so val stays a clean test
-set for tools/evaluate.py. Every setting, the versions, the data lists and the start weights' hash are
+set for tools/eval/evaluate.py. Every setting, the versions, the data lists and the start weights' hash are
 written to <run>/settings.json before training starts; results are added when it ends."""
 from __future__ import annotations
 
@@ -26,18 +25,13 @@ import sys
 import time
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent
-REPO_ROOT = TOOLS.parent
-sys.path[:0] = [str(TOOLS), str(REPO_ROOT / "py")]
-SHARED = REPO_ROOT.parent / "shared"
+from tools import REPO_ROOT, SHARED
+
+from .data import DEFAULT_DATA, IMAGE_SUFFIXES
+from .inference import file_sha256
+
 DEFAULT_WEIGHTS = SHARED / "models" / "plates-ref-v2.pt"
-DEFAULT_DATA = SHARED / "data" / "plates"
 BUILD = REPO_ROOT / "build"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
-
-from evaluation.inference import file_sha256  # noqa: E402  (tools/ is on the path above)
-
-
 
 
 def git_commit() -> str | None:
@@ -64,7 +58,7 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int) -> dic
     (run_dir / "train.txt").write_text("".join(f"{p}\n" for p in train))
     (run_dir / "holdout.txt").write_text("".join(f"{p}\n" for p in hold))
     yaml = run_dir / "data.yaml"
-    yaml.write_text(f"# written by tools/train.py from {data / 'data.yaml'}; the val split is not used\n"
+    yaml.write_text(f"# written by tools/eval/train.py from {data / 'data.yaml'}; the val split is not used\n"
                     f"path: {run_dir}\ntrain: {run_dir / 'train.txt'}\nval: {run_dir / 'holdout.txt'}\n"
                     f"names:\n  0: plate\n")
     return {"yaml": str(yaml), "root": str(data), "train_photos": len(train), "holdout_photos": len(hold),
@@ -76,7 +70,7 @@ def export_all(weights: Path, out_dir: Path, stem: str, sizes: list[int], int8: 
     """ONNX at each size (opset 17, fixed input), then int8 of the first size; each checked with the
     app's OnnxModel on one letterboxed photo. Returns a record per file."""
     import numpy as np
-    from evaluation.export import OPSET, export_onnx, quantize_int8
+    from .export import OPSET, export_onnx, quantize_int8
     from plateblur.onnx_model import OnnxModel
 
     records = []
@@ -173,7 +167,7 @@ def main(argv=None) -> int:
         out_dir = a.out or BUILD / "models"
         out_dir.mkdir(parents=True, exist_ok=True)
         records = export_all(a.weights, out_dir, a.weights.stem, a.export_imgsz, a.int8, a.calibration, a.seed, a.data)
-        record = {"tool": "tools/train.py --export-only", "args": {k: str(v) if isinstance(v, Path) else v
+        record = {"tool": "tools/eval/train.py --export-only", "args": {k: str(v) if isinstance(v, Path) else v
                                                                    for k, v in vars(a).items()},
                   "versions": versions(), "repo_commit": git_commit(), "exports": records,
                   "checkpoint": checkpoint_info(a.weights),
@@ -185,7 +179,7 @@ def main(argv=None) -> int:
 
     run_dir = BUILD / "runs" / name
     data = write_data_yaml(a.data, run_dir, a.holdout, a.seed)
-    settings = {"tool": "tools/train.py", "run": str(run_dir), "repo_commit": git_commit(),
+    settings = {"tool": "tools/eval/train.py", "run": str(run_dir), "repo_commit": git_commit(),
                 "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(a).items()},
                 "start_weights": {"path": str(a.weights), "sha256": file_sha256(a.weights)},
@@ -217,7 +211,7 @@ def main(argv=None) -> int:
                                          a.seed, a.data)
     (run_dir / "settings.json").write_text(json.dumps(settings, indent=1) + "\n")
     print(f"train: done in {settings['train_seconds']:.0f} s; weights {best}; "
-          f"evaluate with: .venv/bin/python tools/evaluate.py --model {run_dir}/plates-{(a.export_imgsz or [640])[0]}.onnx")
+          f"evaluate with: .venv/bin/python -m tools.eval.evaluate --model {run_dir}/plates-{(a.export_imgsz or [640])[0]}.onnx")
     return 0
 
 

@@ -23,10 +23,11 @@ from plateblur.imageio import decode_photo
 from plateblur.onnx_model import OnnxModel
 from plateblur.settings import Settings
 
-from .data import REPO_ROOT, Sample
+from tools import REPO_ROOT
+
+from .data import Sample
 from .metrics import Summary, score_photo
 
-CORE_FILES = ("pipeline.py", "decode.py", "boxes.py", "preprocess.py", "tiling.py", "detections.py", "imageio.py")
 DEFAULT_CACHE = REPO_ROOT / "build" / "cache" / "detections"
 
 
@@ -38,11 +39,17 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def core_files() -> list[Path]:
+    """Every module of the core: the plateblur package's .py files outside browser/ (the page's adapter)."""
+    package = Path(pipeline.__file__).parent
+    return sorted(p for p in package.rglob("*.py") if "browser" not in p.relative_to(package).parts)
+
+
 def _core_hash() -> str:
-    core = Path(pipeline.__file__).parent
+    package = Path(pipeline.__file__).parent
     h = hashlib.sha256()
-    for name in CORE_FILES:
-        h.update((core / name).read_bytes())
+    for path in core_files():
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:12]
 
 

@@ -1,10 +1,10 @@
 """Test videos whose plate boxes are known for every frame, and the checks the video and camera
 tests make on what the page exports.
 
-The clips are made in set-up, never committed, by tools/make_test_media.py into build/test-media/
-(see that script for what each clip is); ``ensure_media()`` makes whatever is missing or stale.
+The clips are made in set-up, never committed, by tests/support/make_media.py into build/test-media/
+(see that module for what each clip is); ``ensure_media()`` makes whatever is missing or stale.
 
-    from media import ensure_media, truth, read_video, plate_obscured
+    from tests.support.media import ensure_media, truth, read_video, plate_obscured
     folder = ensure_media()
     clip = truth("pan.mp4")                   # fps, width, height, frames [[timestamp_us, boxes]], ...
     frames, stamps = read_video(folder / "pan.mp4")
@@ -12,18 +12,15 @@ The clips are made in set-up, never committed, by tools/make_test_media.py into 
 Needs numpy, Pillow and PyAV (``av``); imports nothing from the app."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-GENERATOR = REPO_ROOT / "tools" / "make_test_media.py"
-MEDIA_DIR = REPO_ROOT / "build" / "test-media"
+from . import make_media
+from .make_media import DEFAULT_OUT as MEDIA_DIR
 
 # plate_obscured: the output's detail inside the plate box may be at most this share of the
 # original's. Photos use 10 %; re-encoding softens an untouched plate too, so the bound is looser.
@@ -34,30 +31,13 @@ MEDIA_DIR = REPO_ROOT / "build" / "test-media"
 OBSCURED_MAX_RATIO = 0.25
 
 
-@lru_cache(maxsize=1)
-def generator():
-    """tools/make_test_media.py as a module (tools/ is not a package)."""
-    if "make_test_media" in sys.modules:
-        return sys.modules["make_test_media"]
-    spec = importlib.util.spec_from_file_location("make_test_media", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_test_media"] = module          # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules["make_test_media"]
-        raise
-    return module
-
-
 def ensure_media(long: bool = False, out: Path = MEDIA_DIR) -> Path:
     """The folder of test clips, made first where missing or older than the generator or the photo
     (a few seconds; ``long=True`` adds long.mp4, about 20 s and 300 MB). Raises RuntimeError with
     the reason where they cannot be made (no ffmpeg, say)."""
-    gen = generator()
     try:
-        gen.build(Path(out), long=long, log=lambda *_: None)
-    except gen.MediaError as exc:
+        make_media.build(Path(out), long=long, log=lambda *_: None)
+    except make_media.MediaError as exc:
         raise RuntimeError(f"cannot make the test videos: {exc}") from exc
     return Path(out)
 
@@ -111,7 +91,7 @@ def frame_index(frame: np.ndarray) -> int | None:
     """The frame number the generator drew at the frame's left edge (pan.* and camera.y4m frames,
     at any size), or None where there is no readable marker. For a looping camera capture this is
     the clip's frame, whatever the time."""
-    return generator().read_marker(frame)
+    return make_media.read_marker(frame)
 
 
 # --- reading what the page wrote ------------------------------------------------------------------
@@ -163,7 +143,7 @@ def inner_pixels(box, shape_hw: tuple[int, int]) -> tuple[int, int, int, int]:
 
 def detail(frame: np.ndarray, box) -> float:
     """High-frequency detail of the frame's luma inside the box: the mean squared difference between
-    vertically and horizontally neighbouring pixels (as tests/helpers.detail_energy, on luma)."""
+    vertically and horizontally neighbouring pixels (as helpers.detail_energy, on luma)."""
     x1, y1, x2, y2 = inner_pixels(box, frame.shape[:2])
     if x2 - x1 < 3 or y2 - y1 < 3:
         raise ValueError(f"box {box} holds fewer than 3 x 3 whole pixels of the frame")

@@ -6,7 +6,7 @@ The attacker crops the plate box, stretches its contrast, scales it to plate hei
 reads well, also cuts it into black and white, and tries each as is and inverted (Tesseract reads
 dark text on light best); the best reading counts. ``table`` runs every case of ``cases()`` through every mode and strength.
 
-    rows = table(cases(), MODES, STRENGTHS)      # tools/ocr_table.py prints it"""
+    rows = table(cases(), MODES, STRENGTHS)      # python -m tools.bench.ocr_table prints it"""
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from plates_synth import BACKGROUNDS, FONTS, plate_text, synthetic_plate
+from tests.support.plates_synth import BACKGROUNDS, FONTS, plate_text, synthetic_plate
 from plateblur.obscure import OBSCURERS
 
 READ_LCS = 4

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
+from tools import SHARED
+
 DEFAULT_DATA = SHARED / "data" / "plates"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 

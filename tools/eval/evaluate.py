@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Score a plate detector through the app's own inference path (letterbox, decoding, NMS, tiling,
 threshold, padding): recall, 'covered' (the privacy metric) and false regions on plate-free photos,
 overall, by source and by plate size.
 
-    .venv/bin/python tools/evaluate.py                                  # shipped model, val split
-    .venv/bin/python tools/evaluate.py --model build/models/plates-480.onnx --negatives build/negatives/val
-    .venv/bin/python tools/evaluate.py --data ../shared/media/plates.json --json
-    .venv-train/bin/python tools/evaluate.py --model ../shared/models/plates-ref-v2.pt --imgsz 480
+    .venv/bin/python -m tools.eval.evaluate                                  # shipped model, val split
+    .venv/bin/python -m tools.eval.evaluate --model build/models/plates-480.onnx --negatives build/negatives/val
+    .venv/bin/python -m tools.eval.evaluate --data ../shared/media/plates.json --json
+    .venv-train/bin/python -m tools.eval.evaluate --model ../shared/models/plates-ref-v2.pt --imgsz 480
 
 Needs only onnxruntime and plateblur (a .pt also needs ultralytics: run it with .venv-train)."""
 from __future__ import annotations
@@ -16,13 +15,14 @@ import json
 import sys
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1] / "py")]
+from plateblur.assets import model_path
+from plateblur.settings import MODEL_FILE, Settings
+from tools import REPO_ROOT
 
-from evaluation.data import DEFAULT_DATA, REPO_ROOT, load_labelled, load_negatives  # noqa: E402
-from evaluation.inference import DEFAULT_CACHE, Detector, build_result, infer, regions_for  # noqa: E402
-from evaluation.metrics import score_photo  # noqa: E402
-from evaluation.report import format_result  # noqa: E402
-from plateblur.settings import MODEL_FILE, Settings  # noqa: E402
+from .data import DEFAULT_DATA, load_labelled, load_negatives
+from .inference import DEFAULT_CACHE, Detector, build_result, infer, regions_for
+from .metrics import score_photo
+from .report import format_result
 
 DEFAULTS = Settings()
 DEFAULT_NEGATIVES = REPO_ROOT / "build" / "negatives" / "val"
@@ -31,7 +31,7 @@ DEFAULT_NEGATIVES = REPO_ROOT / "build" / "negatives" / "val"
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", type=Path, default=REPO_ROOT / MODEL_FILE, help="detector: .onnx, or .pt (needs ultralytics)")
+    p.add_argument("--model", type=Path, default=model_path(MODEL_FILE), help="detector: .onnx, or .pt (needs ultralytics)")
     p.add_argument("--imgsz", type=int, default=640, help="input size a .pt is exported at (an .onnx has its own)")
     p.add_argument("--data", type=Path, default=DEFAULT_DATA,
                    help="YOLO dataset root (images/<split>, labels/<split>), a folder with images/ and labels/, "
@@ -39,7 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--split", default="val", help="split of a YOLO dataset root")
     p.add_argument("--negatives", type=Path, default=None,
                    help=f"folder of plate-free photos (default: {DEFAULT_NEGATIVES.relative_to(REPO_ROOT)} if it exists; "
-                        "make it with tools/make_negatives.py)")
+                        "make it with tools/eval/make_negatives.py)")
     p.add_argument("--no-negatives", action="store_true", help="skip the plate-free photos")
     p.add_argument("--conf", type=float, default=DEFAULTS.conf, help="detection threshold, as the app's")
     p.add_argument("--pad", type=float, default=DEFAULTS.pad, help="padding share, as the app's")

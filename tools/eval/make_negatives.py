@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Build a reproducible set of plate-free photos (the negatives) by cutting crops out of the
 dataset's photos away from every labelled plate.
 
-    .venv/bin/python tools/make_negatives.py                  # val split  -> build/negatives/val
-    .venv/bin/python tools/make_negatives.py --split train    # train split -> build/negatives/train
+    .venv/bin/python -m tools.eval.make_negatives                  # val split  -> build/negatives/val
+    .venv/bin/python -m tools.eval.make_negatives --split train    # train split -> build/negatives/train
 
 Each crop is the largest square (or 4:3 / 3:4) window, at least --min-side px on its short side, that
 a seeded random search finds clear of every labelled plate grown by a margin (--margin-share of the
@@ -14,7 +13,7 @@ Which split: val by default. The detector never trained on val pixels, so its fa
 honest; the train split's plate-free areas were shown to the model as background during training,
 which flatters the count. Val crops are only evaluated, never trained on, so val stays clean.
 Caveat: several sources label only one plate per photo, so a crop can hold an unlabelled plate. Crops
-listed under "plate" in --review (tools/negatives-review.json: crops looked at by eye where the reference
+listed under "plate" in --review (tools/eval/negatives-review.json: crops looked at by eye where the reference
 model fired) are left out; unreviewed crops may still hold one, so false regions are an upper bound."""
 from __future__ import annotations
 
@@ -27,9 +26,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1] / "py")]
+from tools import REPO_ROOT
 
-from evaluation.data import DEFAULT_DATA, REPO_ROOT, load_yolo  # noqa: E402
+from .data import DEFAULT_DATA, load_yolo
 
 ASPECTS = (1.0, 4 / 3, 3 / 4)   # width / height
 

@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Sweep the app's settings (threshold, padding, tiling) for one or more detectors on the val split:
 one table row per combination, the model run once per detector and tiling value (cached).
 
-    .venv/bin/python tools/sweep.py
-    .venv/bin/python tools/sweep.py --model build/models/plates-480.onnx --conf 0.1 0.15 --pad 0.15
-    .venv/bin/python tools/sweep.py --max-downscale 2 0.75 0.5 --out build/eval/sweep-tiling.json
+    .venv/bin/python -m tools.eval.sweep
+    .venv/bin/python -m tools.eval.sweep --model build/models/plates-480.onnx --conf 0.1 0.15 --pad 0.15
+    .venv/bin/python -m tools.eval.sweep --max-downscale 2 0.75 0.5 --out build/eval/sweep-tiling.json
 
 A --max-downscale below 1 makes the pipeline also run on upscaled tiles of photos that already fit
 the model input (the app's Settings refuses such values today; see the report)."""
@@ -15,12 +14,13 @@ import json
 import sys
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1] / "py")]
+from plateblur.assets import model_path
+from plateblur.settings import MODEL_FILE, Settings
+from tools import REPO_ROOT
 
-from evaluation.data import DEFAULT_DATA, REPO_ROOT, load_labelled, load_negatives  # noqa: E402
-from evaluation.inference import DEFAULT_CACHE, Detector, build_result, infer  # noqa: E402
-from evaluation.report import sweep_row, sweep_row_header  # noqa: E402
-from plateblur.settings import MODEL_FILE, Settings  # noqa: E402
+from .data import DEFAULT_DATA, load_labelled, load_negatives
+from .inference import DEFAULT_CACHE, Detector, build_result, infer
+from .report import sweep_row, sweep_row_header
 
 DEFAULT_NEGATIVES = REPO_ROOT / "build" / "negatives" / "val"
 
@@ -28,7 +28,7 @@ DEFAULT_NEGATIVES = REPO_ROOT / "build" / "negatives" / "val"
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", type=Path, nargs="+", default=[REPO_ROOT / MODEL_FILE])
+    p.add_argument("--model", type=Path, nargs="+", default=[model_path(MODEL_FILE)])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     p.add_argument("--split", default="val")
     p.add_argument("--negatives", type=Path, default=DEFAULT_NEGATIVES)
@@ -45,12 +45,12 @@ def main(argv=None) -> int:
     samples = load_labelled(a.data, a.split)
     negatives = load_negatives(a.negatives) if a.negatives.is_dir() else []
     if not negatives:
-        print(f"sweep: no negatives in {a.negatives} (tools/make_negatives.py makes them)", file=sys.stderr)
+        print(f"sweep: no negatives in {a.negatives} (tools/eval/make_negatives.py makes them)", file=sys.stderr)
     data = {"path": str(a.data), "split": a.split}
     results = []
-    for model_path in a.model:
-        detector = Detector(model_path, a.threads, a.imgsz)
-        print(f"\n### {model_path} (input {detector.input_wh[0]}x{detector.input_wh[1]})\n")
+    for model in a.model:
+        detector = Detector(model, a.threads, a.imgsz)
+        print(f"\n### {model} (input {detector.input_wh[0]}x{detector.input_wh[1]})\n")
         print("\n".join(sweep_row_header()))
         for md in a.max_downscale:
             inferred = infer(samples, detector, md, Settings().iou, a.cache, not a.quiet)

@@ -4,13 +4,9 @@ Tesseract reads after obscuring, of those it reads on the original, by plate wid
     .venv/bin/python tools/ocr_table.py            # needs tesseract (tools/setup --test)"""
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "py"), str(ROOT / "tests")]
-import legibility  # noqa: E402
+from tests.support import legibility
 
 
 def main() -> None:

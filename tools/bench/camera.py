@@ -2,20 +2,15 @@
 displayed fps, end-to-end latency (camera frame read to display) and the share of camera frames
 shown, against the bare session.run rate.
 
-    .venv/bin/python tools/bench_camera.py [--seconds 20]"""
+    .venv/bin/python -m tools.bench.camera [--seconds 20]"""
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from page_driver import App, chromium, local_site  # noqa: E402
-
-import media  # noqa: E402
+from tests.support import media
+from tests.support.page_driver import App, chromium, local_site
 
 
 def main() -> None:

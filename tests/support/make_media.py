@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the test videos whose plate boxes are known exactly for every frame.
 
-    .venv/bin/python tools/make_test_media.py [--out build/test-media] [--long]
+    .venv/bin/python -m tests.support.make_media [--out build/test-media] [--long]
 
 Every clip is a slow pan and zoom across ../shared/media/dashcam-02.png (1280x720, 3 labelled
 plates): frame i is the crop window (x, y, w, h) of the photo at t = i / fps, resized (Lanczos) to
@@ -64,11 +64,11 @@ from typing import Callable, Iterator
 import numpy as np
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-MEDIA = REPO.parent / "shared" / "media"
+from . import MEDIA, REPO_ROOT
+
 SOURCE = MEDIA / "dashcam-02.png"
 PLATES_JSON = MEDIA / "plates.json"
-DEFAULT_OUT = REPO / "build" / "test-media"
+DEFAULT_OUT = REPO_ROOT / "build" / "test-media"
 
 MIN_VISIBLE_SHARE = 0.5     # a box with less of its area in view is dropped
 MIN_VISIBLE_WIDTH = 6.0     # ... and so is one whose visible part is narrower (px)
@@ -550,7 +550,7 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
         wanted = {n for n in DEFAULT_SET if n not in current.get("skipped", {})} | set(current["clips"])
         wanted |= {"long.mp4"} if long else set()
         if fresh(out, wanted, since):
-            log(f"make_test_media: up to date in {out}")
+            log(f"make_media: up to date in {out}")
             return current
 
     ff = find_ffmpeg()
@@ -563,7 +563,7 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
         checked = True
     except ImportError:
         checked = False
-        log("make_test_media: PyAV (av) is not installed: the clips are not checked after encoding")
+        log("make_media: PyAV (av) is not installed: the clips are not checked after encoding")
     source, plates = load_source()
     skipped = {}
     groups = {
@@ -576,7 +576,7 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
         del groups["hevc"]
         skipped["hevc.mp4"] = f"this ffmpeg ({ff}) has no libx265 encoder"
         (out / "hevc.mp4").unlink(missing_ok=True)
-        log("make_test_media: skipping hevc.mp4: this ffmpeg has no libx265 encoder")
+        log("make_media: skipping hevc.mp4: this ffmpeg has no libx265 encoder")
     if long:
         groups["long"] = Group(("long.mp4",), lambda t: build_long(ff, t, source, plates))
 
@@ -595,7 +595,7 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
                 os.replace(Path(tmp) / n, out / n)
         rebuilt.add(name)
         made.extend(group.outputs)
-        log(f"make_test_media: made {', '.join(group.outputs)} in {took:.1f} s"
+        log(f"make_media: made {', '.join(group.outputs)} in {took:.1f} s"
             + (f" (checked in {time.perf_counter() - started - took:.1f} s)" if notes else ""))
         for note in notes:
             log(f"  checked {note}")
@@ -605,10 +605,10 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
         if name in skipped or not (out / name).is_file():
             continue
         if not fresh(out, [name], since):           # long.mp4 from an older generator, not asked for
-            log(f"make_test_media: {name} is out of date and left out of truth.json (remake it with --long)")
+            log(f"make_media: {name} is out of date and left out of truth.json (remake it with --long)")
             continue
         clips[name] = clip_truth(clip, plates, source.size)
-    truth = {"generator": "tools/make_test_media.py", "source": SOURCE.name, "clips": clips,
+    truth = {"generator": "tests/support/make_media.py", "source": SOURCE.name, "clips": clips,
              "bad_inputs": BAD_INPUTS, "skipped": skipped}
     text = json.dumps(truth, separators=(",", ":"))
     if not fresh(out, ["truth.json"], since) or truth_path.read_text() != text:
@@ -638,9 +638,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         build(a.out, long=a.long, force=a.force)
     except MediaError as exc:
-        print(f"make_test_media: {exc}", file=sys.stderr)
+        print(f"make_media: {exc}", file=sys.stderr)
         return 1
-    print(f"make_test_media: done in {time.perf_counter() - started:.1f} s ({a.out})")
+    print(f"make_media: done in {time.perf_counter() - started:.1f} s ({a.out})")
     return 0
 
 

@@ -1,21 +1,18 @@
 """Benchmark: cold start and per-photo stage times in headless Chromium, and the CLI per photo.
 
 Prints medians of several runs measured now, on this machine (noisy: compare numbers from one run).
-    .venv/bin/python tools/bench_photos.py [--repeat 3] [--cold 3] [--model models/x.onnx]"""
+    .venv/bin/python -m tools.bench.photos [--repeat 3] [--cold 3] [--model models/x.onnx]"""
 from __future__ import annotations
 
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from page_driver import App, chromium, local_site  # noqa: E402
+from tests.support import MEDIA, REPO_ROOT
+from tests.support.page_driver import App, chromium, local_site
 
-REPO = Path(__file__).resolve().parents[1]
-MEDIA = REPO.parent / "shared" / "media"
 STAGES = ["decode", "preprocess", "run", "postprocess", "obscure", "encode"]
 
 
@@ -81,7 +78,7 @@ def main() -> None:
     with local_site(extra=("build/models/",)) as url, chromium() as browser:
         cold = cold_starts(browser, url, query, a.cold)
         info, bare, per_photo = page_stages(browser, url, query, photos, a.repeat)
-    cli = cli_times(photos, a.repeat, REPO / a.model)
+    cli = cli_times(photos, a.repeat, REPO_ROOT / a.model)
 
     print(f"model {a.model}, input {info['input_wh']}, onnxruntime-web wasm, {info['threads']} thread(s)")
     print(f"cold start, navigation to ready: median {median(cold):.0f} ms  (runs: {', '.join(f'{t:.0f}' for t in cold)})")

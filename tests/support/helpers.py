@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 
+from plateblur.assets import model_path
 from plateblur.detections import Detections
+from plateblur.settings import MODEL_FILE
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"          # the read-only sample data, beside the repo
-MEDIA = SHARED / "media"
-MODEL_PATH = REPO_ROOT / "models" / "plates-ref-v2.onnx"
+from . import MEDIA
+
+MODEL_PATH = model_path(MODEL_FILE)
 INPUT_WH = (640, 640)
 
 

@@ -28,7 +28,7 @@ def export_onnx(weights: Path, out: Path, imgsz: int = 640, opset: int = OPSET, 
     except ImportError:
         raise UltralyticsMissing(
             "a .pt checkpoint needs ultralytics to be exported to ONNX; run this with .venv-train/bin/python "
-            "(create it with tools/setup-train), or export it first with tools/train.py --export-only") from None
+            "(create it with tools/setup-train), or export it first with tools/eval/train.py --export-only") from None
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="plateblur-export-") as tmp, _logs_to_stderr():
