@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -251,9 +252,10 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path):
     assert files_under(tmp_path) == {"first.jpg", "broken.jpg", "last.jpg",
                                      "first_anonymised.jpg", "last_anonymised.jpg"}
     errors = [line for line in result.stderr.splitlines() if line.startswith("plateblur:")]
-    assert len(errors) == 2
+    assert len(errors) == 3
     assert "broken.jpg" in errors[0] and "truncated or corrupt" in errors[0]
-    assert "missing.png" in errors[1] and "cannot read" in errors[1]
+    assert errors[1] == "plateblur: missing.png: cannot read the file (No such file or directory)"
+    assert re.fullmatch(r"plateblur: 2 done, 2 failed, 0 skipped; \d+ plates found; \d+\.\d s", errors[2])
     assert "Traceback" not in result.stderr
 
 
