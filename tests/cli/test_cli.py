@@ -2,44 +2,17 @@
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli
 from helpers import MEDIA, REPO_ROOT, outside_mask
 
 RECORD_KEYS = {"path", "width", "height", "boxes", "regions"}
-
-
-def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "py"), env.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-m", "plateblur", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def json_lines(stdout: str) -> list[dict]:
-    lines = stdout.splitlines()
-    assert all(line.startswith("{") for line in lines), stdout
-    return [json.loads(line) for line in lines]
-
-
-def files_under(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
-
-
-def copy_sample(name: str, folder: Path, as_name: str | None = None) -> Path:
-    target = folder / (as_name or name)
-    shutil.copyfile(MEDIA / name, target)
-    return target
 
 
 def jpeg_with_exif(source: Path, target: Path, orientation: int = 1) -> Path:
@@ -255,7 +228,7 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path):
     assert len(errors) == 3
     assert "broken.jpg" in errors[0] and "truncated or corrupt" in errors[0]
     assert errors[1] == "plateblur: missing.png: cannot read the file (No such file or directory)"
-    assert re.fullmatch(r"plateblur: 2 done, 2 failed, 0 skipped; \d+ plates found; \d+\.\d s", errors[2])
+    assert re.fullmatch(SUMMARY.format(done=2, failed=2, skipped=0), errors[2])
     assert "Traceback" not in result.stderr
 
 

@@ -72,9 +72,9 @@ def error_record(source: Path, exc: Exception) -> dict:
 
 def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_record: Callable[[dict], None]) -> None:
     """``work`` on each task in ``jobs`` threads; ``on_record`` gets each record (or error record)
-    in task order. At most 2 x ``jobs`` photos are in flight. On Ctrl-C (KeyboardInterrupt) the
-    photos in flight are finished, so every file written is complete, none is started, and the
-    KeyboardInterrupt goes on to the caller."""
+    in task order. At most 2 x ``jobs`` photos are in flight. On Ctrl-C (KeyboardInterrupt) no
+    photo is started, those in flight are finished (so every file written is complete) and
+    reported, and the KeyboardInterrupt goes on to the caller."""
     def safely(task: Task) -> dict:
         try:
             return work(task)
@@ -86,14 +86,21 @@ def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_recor
     in_flight = deque(pool.submit(safely, task) for task in islice(todo, 2 * jobs))
     try:
         while in_flight:
-            record = in_flight.popleft().result()
+            record = in_flight[0].result()
+            in_flight.popleft()
             in_flight.extend(pool.submit(safely, task) for task in islice(todo, 1))
             on_record(record)
-    finally:
-        with _sigint_ignored():   # a second Ctrl-C must not cut the clean-up short
+    except KeyboardInterrupt:
+        with _sigint_ignored():   # a second Ctrl-C must not cut this short
             for future in in_flight:
                 future.cancel()
             pool.shutdown(wait=True)
+            for future in in_flight:
+                if not future.cancelled():
+                    on_record(future.result())
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager
