@@ -256,6 +256,8 @@ def test_an_unwritable_output_does_not_stop_the_batch(tmp_path):
         (["--pad", "-1"], "pad must be between"),
         (["--strength", "0"], "strength must be"),
         (["--model", "no-such-model.onnx"], "model not found"),
+        (["--jobs", "0"], "argument -j/--jobs: expected a whole number of at least 1, not '0'"),
+        (["--jobs", "two"], "argument -j/--jobs: expected a whole number of at least 1, not 'two'"),
         ([], "the following arguments are required: inputs"),
     ],
 )

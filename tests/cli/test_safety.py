@@ -147,7 +147,7 @@ def test_ctrl_c_mid_batch_exits_130_with_one_line_and_no_partial_file(tmp_path):
     for i in range(40):
         copy_sample("street-05.jpg", tmp_path / "in", f"p{i:02}.jpg")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "plateblur", "-q", "--jobs", "2", "in", "-o", "out"],
+    proc = subprocess.Popen([sys.executable, "-m", "plateblur", "-q", "in", "-o", "out"],
                             cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (out.is_dir() and any(p.suffix == ".jpg" for p in out.iterdir())):
