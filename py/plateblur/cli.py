@@ -78,6 +78,10 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+class Interrupted(Exception):
+    """Ctrl-C during the batch: the one line to show."""
+
+
 def plan(job: Job, found: inputs.Inputs) -> list[batch.Task]:
     """The run's tasks with their result paths; OutputError before anything is written."""
     if job.json:
@@ -120,10 +124,6 @@ def run(job: Job) -> int:
     return 1 if progress.failed else 0
 
 
-class Interrupted(Exception):
-    """Ctrl-C during the batch: the one line to show."""
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         return run(parse_args(argv))
@@ -136,3 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("plateblur: interrupted; nothing was written", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:    # --json into a reader that stopped early (| head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:   # a bug outside any one photo: one line, never a traceback
+        print(f"plateblur: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
