@@ -1,6 +1,7 @@
 """Benchmark: photos per second of the CLI (a folder, written to -o) with --jobs 1, 2, ... against
 the bare session.run rate of the same model on the same photos (every model input those photos need,
-tiles included, run back to back; nothing else).
+tiles included, run back to back; nothing else), with ONNX Runtime's threads spinning between calls
+(its default) and sleeping (as the CLI sets them).
 
 Prints medians of --repeat runs measured now, on this machine (noisy: compare numbers from one run).
     PYTHONPATH=py .venv/bin/python tools/bench_cli.py [--photos 48] [--jobs 1 2 4] [--repeat 3]"""
@@ -35,31 +36,26 @@ def make_folder(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def bare_rate(paths: list[Path], model_path: Path, repeat: int) -> tuple[float, int]:
-    """Photos/s of session.run alone, and the number of model inputs the photos need."""
-    model, settings = OnnxModel(model_path), Settings()
-    tensors = [job.tensor for path in paths
-               for job in pipeline.prepare(decode_photo(path.read_bytes()).rgb, model.input_wh, settings.max_downscale)]
-    model(tensors[0])                                   # warm-up
-    rates = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        for tensor in tensors:
-            model(tensor)
-        rates.append(len(paths) / (time.perf_counter() - started))
-    return statistics.median(rates), len(tensors)
+def model_inputs(paths: list[Path], model: OnnxModel) -> list:
+    settings = Settings()
+    return [job.tensor for path in paths
+            for job in pipeline.prepare(decode_photo(path.read_bytes()).rgb, model.input_wh, settings.max_downscale)]
 
 
-def cli_rate(folder: Path, out: Path, jobs: int, repeat: int, model_path: Path) -> float:
+def bare_rate(count: int, tensors: list, model: OnnxModel) -> float:
+    """Photos/s of session.run alone: every model input of ``count`` photos, back to back."""
+    started = time.perf_counter()
+    for tensor in tensors:
+        model(tensor)
+    return count / (time.perf_counter() - started)
+
+
+def cli_rate(folder: Path, out: Path, jobs: int, model_path: Path) -> float:
     """Photos/s of a whole CLI run (model load included), as a user runs it."""
-    rates = []
-    for i in range(repeat):
-        job = cli.parse_args(["-q", "--jobs", str(jobs), "--model", str(model_path), str(folder),
-                              "-o", str(out / f"jobs{jobs}-{i}")])
-        started = time.perf_counter()
-        assert cli.run(job) == 0
-        rates.append(len(list(folder.iterdir())) / (time.perf_counter() - started))
-    return statistics.median(rates)
+    job = cli.parse_args(["-q", "--jobs", str(jobs), "--model", str(model_path), str(folder), "-o", str(out)])
+    started = time.perf_counter()
+    assert cli.run(job) == 0
+    return len(list(folder.iterdir())) / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -72,13 +68,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
         paths = make_folder(folder, args.photos)
-        bare, inputs = bare_rate(paths, args.model, args.repeat)
-        print(f"{os.cpu_count()} CPUs; {len(paths)} photos needing {inputs} model inputs; "
-              f"model {args.model.name}; medians of {args.repeat} runs")
-        print(f"bare session.run       {bare:6.2f} photos/s")
-        for jobs in args.jobs:
-            rate = cli_rate(folder, Path(tmp) / "out", jobs, args.repeat, args.model)
-            print(f"CLI --jobs {jobs:<2}          {rate:6.2f} photos/s  ({rate / bare:.0%} of bare)")
+        models = {"spinning": OnnxModel(args.model), "sleeping": OnnxModel(args.model, spin=False)}
+        tensors = model_inputs(paths, models["spinning"])
+        for model in models.values():
+            model(tensors[0])                               # warm-up
+        rates: dict[str, list[float]] = {}
+        for i in range(args.repeat):                       # interleaved, so a busy spell hits every case
+            for name, model in models.items():
+                rates.setdefault(name, []).append(bare_rate(len(paths), tensors, model))
+            for jobs in args.jobs:
+                rates.setdefault(f"jobs {jobs}", []).append(
+                    cli_rate(folder, Path(tmp) / f"out-{jobs}-{i}", jobs, args.model))
+        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {len(paths)} photos needing "
+              f"{len(tensors)} model inputs; model {args.model.name}; medians of {args.repeat} interleaved runs")
+        bare = {name: statistics.median(rates.pop(name)) for name in models}
+        for name, rate in bare.items():
+            print(f"bare session.run, threads {name} between calls: {rate:6.2f} photos/s")
+        bare = max(bare.values())
+        for name, values in rates.items():
+            rate = statistics.median(values)
+            print(f"CLI --{name:<12} {rate:6.2f} photos/s  ({rate / bare:.0%} of the faster bare rate; runs: "
+                  f"{', '.join(f'{v:.2f}' for v in values)})")
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ def run(job: Job) -> int:
     for folder, message in found.unreadable:
         progress.fail(folder, message)
     if tasks:
-        model = batch.SerialModel(OnnxModel(job.model))
+        model = batch.SerialModel(OnnxModel(job.model, spin=False))
         work = partial(batch.anonymise, model=model, settings=job.settings, overwrite=job.overwrite)
 
         def on_record(record: dict) -> None:
