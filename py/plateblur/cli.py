@@ -125,6 +125,11 @@ def run(job: Job) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with batch.sigterm_as_interrupt():   # `timeout`, `kill` and job schedulers stop a run as Ctrl-C does
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         return run(parse_args(argv))
     except outputs.OutputError as exc:

@@ -143,7 +143,8 @@ def test_a_real_full_disk_leaves_no_partial_file(tmp_path, mount_tmpfs):
     Image.open(small / "small.jpg").load()
 
 
-def test_ctrl_c_mid_batch_exits_130_with_one_line_and_no_partial_file(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_mid_batch_exits_130_with_one_line_and_no_partial_file(tmp_path, signum):
     for i in range(40):
         copy_sample("street-05.jpg", tmp_path / "in", f"p{i:02}.jpg")
     out = tmp_path / "out"
@@ -153,7 +154,7 @@ def test_ctrl_c_mid_batch_exits_130_with_one_line_and_no_partial_file(tmp_path):
     while not (out.is_dir() and any(p.suffix == ".jpg" for p in out.iterdir())):
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert stdout == ""

@@ -91,7 +91,7 @@ def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_recor
             in_flight.extend(pool.submit(safely, task) for task in islice(todo, 1))
             on_record(record)
     except KeyboardInterrupt:
-        with _sigint_ignored():   # a second Ctrl-C must not cut this short
+        with _stop_signals_ignored():   # a second Ctrl-C must not cut this short
             for future in in_flight:
                 future.cancel()
             pool.shutdown(wait=True)
@@ -104,12 +104,23 @@ def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_recor
 
 
 @contextmanager
-def _sigint_ignored():
+def _handling(signum: int, handler):
     if threading.current_thread() is not threading.main_thread():
         yield                     # only the main thread gets signals (and may set handlers)
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous)
+
+
+@contextmanager
+def _stop_signals_ignored():
+    with _handling(signal.SIGINT, signal.SIG_IGN), _handling(signal.SIGTERM, signal.SIG_IGN):
+        yield
+
+
+def sigterm_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt, so it stops a run as cleanly as Ctrl-C."""
+    return _handling(signal.SIGTERM, signal.default_int_handler)
