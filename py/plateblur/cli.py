@@ -1,22 +1,29 @@
-"""Command line: anonymise photos, or print what would be obscured (--json)."""
+"""Command line: anonymise photos, or print what would be obscured (--json).
+
+Safety rules (see bulk.outputs): all result paths are decided before anything is written; a result
+never replaces an input, another result of the run or (without --overwrite) an earlier result; each
+file is written to a temporary file and renamed when complete. One photo's failure is its own error
+line and the batch goes on (exit code 1); problems with the output location stop the run first."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from . import pipeline
 from .assets import model_path
-from .imageio import ImageError, decode_photo, encode_photo
+from .bulk import batch, inputs, outputs
+from .bulk.progress import Progress
 from .obscure import OBSCURERS
 from .onnx_model import OnnxModel
 from .settings import MODEL_FILE, Settings
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 DEFAULTS = Settings()
+DEFAULT_JOBS = min(4, os.cpu_count() or 1)
+INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,9 @@ class Job:
     model: Path
     settings: Settings
     quiet: bool
+    recursive: bool = False
+    overwrite: bool = False
+    jobs: int = 1
 
 
 def parse_args(argv: list[str] | None = None) -> Job:
@@ -36,7 +46,9 @@ def parse_args(argv: list[str] | None = None) -> Job:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("inputs", nargs="+", type=Path, help="photos (JPEG, PNG, WebP) or folders of them")
     p.add_argument("-o", "--output", type=Path, default=None,
-                   help="folder for the results (default: next to each input, as <name>_anonymised<ext>)")
+                   help="folder for the results, mirroring the input folders with -r (default: next to "
+                        "each input, as <name>_anonymised<ext>; so too in an -o folder that holds inputs)")
+    p.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of input folders")
     p.add_argument("--json", action="store_true",
                    help="write no files; print one JSON object per input and line")
     p.add_argument("--mode", choices=list(OBSCURERS), default=DEFAULTS.mode, help="how plates are hidden")
@@ -47,6 +59,10 @@ def parse_args(argv: list[str] | None = None) -> Job:
                    help="detection threshold (lower finds more, and obscures more by mistake)")
     p.add_argument("--model", type=Path, default=model_path(MODEL_FILE), help="ONNX detector")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace results of earlier runs (inputs are never replaced)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=DEFAULT_JOBS,
+                   help="photos worked on at once (decoding and encoding overlap the model)")
     a = p.parse_args(argv)
     try:
         settings = DEFAULTS.updated(mode=a.mode, strength=a.strength, pad=a.pad, conf=a.conf)
@@ -54,75 +70,81 @@ def parse_args(argv: list[str] | None = None) -> Job:
         p.error(str(exc))
     if not a.model.is_file():
         p.error(f"model not found: {a.model}")
-    return Job(tuple(a.inputs), a.output, a.json, a.model, settings, a.quiet)
+    return Job(tuple(a.inputs), a.output, a.json, a.model, settings, a.quiet, a.recursive, a.overwrite, a.jobs)
 
 
-def expand(inputs: tuple[Path, ...]) -> list[Path]:
-    """Files as given; folders contribute their image files (by extension), sorted, except earlier
-    results (``*_anonymised.*``)."""
-    paths: list[Path] = []
-    for path in inputs:
-        if path.is_dir():
-            paths.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                                and not p.stem.endswith("_anonymised")))
-        else:
-            paths.append(path)
-    return paths
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
-def output_path(path: Path, output_dir: Path | None, extension: str) -> Path:
-    if output_dir is None:
-        return path.with_name(f"{path.stem}_anonymised{extension}")
-    return output_dir / f"{path.stem}{extension}"
+class Interrupted(Exception):
+    """Ctrl-C during the batch: the one line to show."""
 
 
-def anonymise_file(path: Path, job: Job, model: OnnxModel) -> dict:
-    """One photo: the JSON record of what was found; writes the result unless ``job.json``."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImageError(f"cannot read the file ({exc.strerror or exc})") from exc
-    photo = decode_photo(data)
-    detections = pipeline.detect(photo.rgb, model, model.input_wh, job.settings)
-    rendered = pipeline.render(photo.rgb, detections, job.settings)
-    h, w = photo.rgb.shape[:2]
-    record = {"path": str(path), "width": w, "height": h, "boxes": rendered.detections.to_rows(),
-              "regions": rendered.regions.tolist()}
-    if not job.json:
-        target = output_path(path, job.output_dir, photo.extension)
-        try:
-            target.write_bytes(encode_photo(photo, rendered.image))
-        except OSError as exc:
-            raise ImageError(f"cannot write {target} ({exc.strerror or exc})") from exc
-        record["output"] = str(target)
-    return record
+def plan(job: Job, found: inputs.Inputs) -> list[batch.Task]:
+    """The run's tasks with their result paths; OutputError before anything is written."""
+    if job.json:
+        return [batch.Task(source.path) for source in found.sources]
+    bases = outputs.plan(found.sources, job.output_dir)
+    outputs.check_writable(bases)
+    if not job.overwrite:
+        outputs.refuse_earlier_results(bases)
+    return [batch.Task(source.path, base) for source, base in zip(found.sources, bases)]
 
 
 def run(job: Job) -> int:
-    """Returns the exit code: 0 when every input was anonymised, 1 when any failed."""
-    paths = expand(job.inputs)
-    if not paths:
+    """Returns the exit code: 0 when every photo was anonymised, 1 when any failed (or none was found)."""
+    if job.output_dir is not None and not job.json:
+        outputs.prepare_output_folder(job.output_dir)
+    found = inputs.collect(list(job.inputs), job.recursive, None if job.json else job.output_dir)
+    tasks = plan(job, found) if found.sources else []
+    progress = Progress(len(tasks), job.quiet, chatty=not job.json)
+    for folder, message in found.unreadable:
+        progress.fail(folder, message)
+    if tasks:
+        model = batch.SerialModel(OnnxModel(job.model, spin=False))
+        work = partial(batch.anonymise, model=model, settings=job.settings, overwrite=job.overwrite)
+
+        def on_record(record: dict) -> None:
+            if job.json:
+                print(json.dumps(record), flush=True)
+            progress.record(record)
+
+        try:
+            batch.run(tasks, work, job.jobs, on_record)
+        except KeyboardInterrupt:
+            progress.finish([])
+            raise Interrupted(f"interrupted; {progress.done + progress.failed} of {len(tasks)} photos finished, "
+                              f"no partial files left") from None
+    progress.finish(found.skipped)
+    if not tasks:
         print("plateblur: no photos found in the given folders", file=sys.stderr)
         return 1
-    if job.output_dir is not None and not job.json:
-        job.output_dir.mkdir(parents=True, exist_ok=True)
-    model = OnnxModel(job.model)
-    failed = 0
-    for i, path in enumerate(paths, 1):
-        started = time.perf_counter()
-        try:
-            record = anonymise_file(path, job, model)
-        except ImageError as exc:
-            failed += 1
-            record = {"path": str(path), "error": str(exc)}
-            print(f"plateblur: {path}: {exc}", file=sys.stderr)
-        if job.json:
-            print(json.dumps(record), flush=True)
-        elif not job.quiet and "error" not in record:
-            print(f"[{i}/{len(paths)}] {path} -> {record['output']}: {len(record['boxes'])} plate(s), "
-                  f"{time.perf_counter() - started:.2f} s", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if progress.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(parse_args(argv))
+    with batch.sigterm_as_interrupt():   # `timeout`, `kill` and job schedulers stop a run as Ctrl-C does
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
+    try:
+        return run(parse_args(argv))
+    except outputs.OutputError as exc:
+        print(f"plateblur: {exc}", file=sys.stderr)
+        return 1
+    except Interrupted as exc:
+        print(f"plateblur: {exc}", file=sys.stderr)
+        return INTERRUPTED
+    except KeyboardInterrupt:
+        print("plateblur: interrupted; nothing was written", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:    # --json into a reader that stopped early (| head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:   # a bug outside any one photo: one line, never a traceback
+        print(f"plateblur: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1

@@ -1,7 +1,7 @@
 """Photos as bytes <-> pixels with Pillow, in CPython and in Pyodide alike.
 
-Decoding goes by content, applies the EXIF orientation and refuses what it cannot handle with an
-ImageError whose message is meant for the user. Encoding writes from pixels only, so no EXIF, XMP
+Decoding goes by content, applies the EXIF orientation (and drops the rest of the metadata, which
+may be corrupt) and refuses what it cannot handle with an ImageError whose message is meant for the user. Encoding writes from pixels only, so no EXIF, XMP
 or GPS metadata survives (the ICC colour profile is kept)."""
 from __future__ import annotations
 
@@ -9,13 +9,23 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 MAX_PIXELS = 50_000_000
 FORMATS = {  # Pillow format -> (MIME type, file extension)
     "JPEG": ("image/jpeg", ".jpg"),
     "PNG": ("image/png", ".png"),
     "WEBP": ("image/webp", ".webp"),
+}
+ORIENTATION_TAG = 0x0112
+TRANSPOSE_FOR_ORIENTATION = {   # EXIF orientation -> the transpose that makes the photo upright
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
 }
 SAVE_OPTIONS = {
     "JPEG": {"quality": 95, "subsampling": 0},
@@ -65,7 +75,7 @@ def decode_photo(data: bytes) -> Photo:
                                  f"the limit is {MAX_PIXELS / 1e6:.0f} MP)")
             img.load()
             icc = img.info.get("icc_profile")
-            img = ImageOps.exif_transpose(img)
+            img = _upright(img)
             if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):   # 16-bit grey: keep the tones
                 img = Image.fromarray((np.asarray(img, dtype=np.uint32) >> 8).astype(np.uint8))
             has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
@@ -81,6 +91,17 @@ def decode_photo(data: bytes) -> Photo:
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image data is truncated or corrupt ({exc})") from exc
     return Photo(np.ascontiguousarray(rgb), alpha, fmt, icc)
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """The photo turned as its EXIF orientation says. Unlike ImageOps.exif_transpose this never
+    re-serialises the EXIF block, so a corrupt one (a bad GPS block, say) cannot stop the photo."""
+    try:
+        orientation = img.getexif().get(ORIENTATION_TAG, 1)
+    except Exception:   # unreadable EXIF: the pixels as stored are what is detected on and written
+        orientation = 1
+    method = TRANSPOSE_FOR_ORIENTATION.get(orientation) if isinstance(orientation, int) else None
+    return img.transpose(method) if method is not None else img
 
 
 def rgb_from_rgba(data: bytes, width: int, height: int) -> np.ndarray:

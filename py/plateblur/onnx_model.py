@@ -7,14 +7,18 @@ import numpy as np
 
 
 class OnnxModel:
-    """Callable: (1, 3, H, W) float32 -> raw output (1, 5, N). ``input_wh`` is the model's input size."""
+    """Callable: (1, 3, H, W) float32 -> raw output (1, 5, N). ``input_wh`` is the model's input size.
+    ``spin`` False: ONNX Runtime's threads sleep between calls instead of spinning, leaving the cores
+    to threads that decode and encode meanwhile (the CLI's batches)."""
 
-    def __init__(self, path: str | Path, threads: int = 0):
+    def __init__(self, path: str | Path, threads: int = 0, spin: bool = True):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
+        if not spin:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         meta = self.session.get_inputs()[0]
         self.input_name = meta.name

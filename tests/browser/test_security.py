@@ -4,7 +4,7 @@ served by tools/serve (header and <meta>) and as on GitHub Pages (the <meta> alo
 from __future__ import annotations
 
 import pytest
-from tests.support.helpers import MEDIA
+from tests.support import MEDIA
 from tests.support.page_driver import App, local_site
 
 ELSEWHERE = "https://elsewhere.example"

@@ -2,41 +2,18 @@
 from __future__ import annotations
 
 import io
-import json
-import shutil
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA
+from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli
+from tests.support import MEDIA, REPO_ROOT
 from tests.support.helpers import MODEL_PATH, outside_mask
 
 RECORD_KEYS = {"path", "width", "height", "boxes", "regions"}
-
-
-def run_cli(*args, cwd: Path, command=(sys.executable, "-m", "plateblur")) -> subprocess.CompletedProcess:
-    return subprocess.run([*command, *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
-
-
-def json_lines(stdout: str) -> list[dict]:
-    lines = stdout.splitlines()
-    assert all(line.startswith("{") for line in lines), stdout
-    return [json.loads(line) for line in lines]
-
-
-def files_under(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
-
-
-def copy_sample(name: str, folder: Path, as_name: str | None = None) -> Path:
-    target = folder / (as_name or name)
-    shutil.copyfile(MEDIA / name, target)
-    return target
 
 
 def jpeg_with_exif(source: Path, target: Path, orientation: int = 1) -> Path:
@@ -130,15 +107,6 @@ def test_json_writes_nothing(tmp_path):
     assert files_under(tmp_path) == {"a.jpg"}
     assert len(json_lines(result.stdout)) == 1
     assert result.stderr == ""
-
-
-def test_the_installed_command_is_the_same_program(tmp_path):
-    """`plateblur` (the package's console script, beside this Python) and `python -m plateblur`."""
-    copy_sample("dashcam-01.png", tmp_path, "a.png")
-    script = run_cli("--json", "a.png", cwd=tmp_path, command=[Path(sys.executable).with_name("plateblur")])
-    module = run_cli("--json", "a.png", cwd=tmp_path)
-    assert script.returncode == 0, script.stderr
-    assert json_lines(script.stdout)[0]["boxes"] and script.stdout == module.stdout
 
 
 # --- writing files ---------------------------------------------------------------------------------
@@ -258,9 +226,10 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path):
     assert files_under(tmp_path) == {"first.jpg", "broken.jpg", "last.jpg",
                                      "first_anonymised.jpg", "last_anonymised.jpg"}
     errors = [line for line in result.stderr.splitlines() if line.startswith("plateblur:")]
-    assert len(errors) == 2
+    assert len(errors) == 3
     assert "broken.jpg" in errors[0] and "truncated or corrupt" in errors[0]
-    assert "missing.png" in errors[1] and "cannot read" in errors[1]
+    assert errors[1] == "plateblur: missing.png: cannot read the file (No such file or directory)"
+    assert re.fullmatch(SUMMARY.format(done=2, failed=2, skipped=0), errors[2])
     assert "Traceback" not in result.stderr
 
 
@@ -288,6 +257,8 @@ def test_an_unwritable_output_does_not_stop_the_batch(tmp_path):
         (["--pad", "-1"], "pad must be between"),
         (["--strength", "0"], "strength must be"),
         (["--model", "no-such-model.onnx"], "model not found"),
+        (["--jobs", "0"], "argument -j/--jobs: expected a whole number of at least 1, not '0'"),
+        (["--jobs", "two"], "argument -j/--jobs: expected a whole number of at least 1, not 'two'"),
         ([], "the following arguments are required: inputs"),
     ],
 )

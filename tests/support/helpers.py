@@ -163,3 +163,18 @@ def jpeg_with_orientation(width: int, height: int, orientation: int) -> tuple[by
 
 def load_plates() -> list[dict]:
     return json.loads((MEDIA / "plates.json").read_text())
+
+
+def corrupt_gps_exif(orientation: int) -> bytes:
+    """A big-endian EXIF block with an Orientation tag and a corrupt GPS block (GPSLongitude stored
+    as text, where three rationals belong): Pillow reads it, but cannot write it back."""
+    import struct
+
+    def ifd(entries: list[bytes]) -> bytes:
+        return struct.pack(">H", len(entries)) + b"".join(entries) + struct.pack(">I", 0)
+
+    gps_offset = 8 + 2 + 2 * 12 + 4                 # after the header and IFD0's two entries
+    ifd0 = ifd([struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0),     # Orientation, SHORT
+                struct.pack(">HHII", 0x8825, 4, 1, gps_offset)])         # GPSInfo, LONG offset
+    gps = ifd([struct.pack(">HHI4s", 4, 2, 2, b"N\0\0\0")])              # GPSLongitude as ASCII "N"
+    return b"Exif\0\0MM\0*" + struct.pack(">I", 8) + ifd0 + gps

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from tests.support.plates_synth import BACKGROUNDS, FONTS, plate_text, synthetic_plate
+from . import MEDIA
+from .plates_synth import BACKGROUNDS, FONTS, plate_text, synthetic_plate
 from plateblur.obscure import OBSCURERS
 
 READ_LCS = 4
@@ -32,7 +33,6 @@ SYNTH_WIDTHS = (12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 400)
 MODES = tuple(OBSCURERS)
 # barely above 0 (the CLI takes any value above 0), the page's minimum, the default; the table adds 1
 STRENGTHS = (0.001, 0.1, 0.5)
-MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 # what the sample plates say, read by a person at full size; plates nobody can read are left out
 SAMPLE_TEXTS = {
     ("dashcam-01.png", 0): "B778NDA", ("dashcam-02.png", 0): "B01XEN", ("dashcam-02.png", 1): "IF82EVA",

@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from . import MEDIA
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = ("DejaVuSans-Bold.ttf", "DejaVuSansMono-Bold.ttf")
 BACKGROUNDS = ("flat", "noise", "gradient", "photo")
-PHOTO = Path(__file__).resolve().parents[2] / "shared" / "media" / "noplate-10.jpg"   # a street, no plate
+PHOTO = MEDIA / "noplate-10.jpg"   # a street, no plate
 ASPECT = 4.2            # plate width / height (EU plates are 4.7, many others 2 to 4)
 DRAW_HEIGHT = 200       # plates are drawn at this height, then scaled to their size
 LETTERS, DIGITS = "ABCDEFGHJKLMNPRSTUVWXYZ", "0123456789"

@@ -10,7 +10,7 @@ import sys
 import threading
 
 import pytest
-from tests.support.helpers import REPO_ROOT
+from tests.support import REPO_ROOT
 from tools import serve, site_files
 
 if not (REPO_ROOT / "vendor" / "pyodide").is_dir():

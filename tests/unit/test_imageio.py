@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plateblur.imageio import MAX_PIXELS, ImageError, Photo, decode_photo, encode_photo
 from tests.support import MEDIA
-from tests.support.helpers import encode_image, jpeg_with_orientation, noise_frame
+from tests.support.helpers import corrupt_gps_exif, encode_image, jpeg_with_orientation, noise_frame
+from plateblur.imageio import MAX_PIXELS, ImageError, Photo, decode_photo, encode_photo
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +102,16 @@ def test_encode_after_orientation_writes_upright_pixels_without_exif():
     assert reopened.size == (24, 48)
     assert 0x0112 not in reopened.getexif()
     assert decode_photo(encode_photo(photo, photo.rgb)).rgb.shape == (48, 24, 3)
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_corrupt_gps_exif_keeps_the_pixels_and_applies_the_orientation(orientation):
+    """Pillow's exif_transpose re-writes the EXIF block and raises a TypeError on this one."""
+    stored = noise_frame(40, 24, seed=orientation)
+    photo = decode_photo(encode_image(stored, "PNG", exif=corrupt_gps_exif(orientation)))
+    upright = {1: stored, 3: np.rot90(stored, 2), 6: np.rot90(stored, -1), 8: np.rot90(stored, 1)}[orientation]
+    np.testing.assert_array_equal(photo.rgb, upright)
+    assert Image.open(io.BytesIO(encode_photo(photo, photo.rgb))).getexif() == {}
 
 
 def test_png_round_trip_is_lossless_with_alpha():

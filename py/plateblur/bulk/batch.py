@@ -1,0 +1,126 @@
+"""A run over many photos on one machine: ``jobs`` threads each read, decode, detect, obscure,
+encode and write one photo. The model is called by one thread at a time (one session.run uses all
+of ONNX Runtime's threads), so the other threads' decoding and encoding overlap it."""
+from __future__ import annotations
+
+import signal
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .. import pipeline
+from ..imageio import ImageError, decode_photo, encode_photo
+from ..settings import Settings
+from .outputs import reason, with_extension, write_atomic
+
+
+@dataclass(frozen=True)
+class Task:
+    source: Path
+    base: Path | None = None   # the result's path without extension; None: write nothing (--json)
+
+
+class SerialModel:
+    """A model callable by many threads, one call at a time."""
+
+    def __init__(self, model):
+        self.model = model
+        self.input_wh = model.input_wh
+        self.lock = threading.Lock()
+
+    def __call__(self, tensor):
+        with self.lock:
+            return self.model(tensor)
+
+
+def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
+    """One photo: the JSON record of what was found (and where the result went); raises on failure."""
+    try:
+        data = task.source.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"cannot read the file ({reason(exc)})") from None
+    photo = decode_photo(data)
+    rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, model, model.input_wh, settings), settings)
+    h, w = photo.rgb.shape[:2]
+    record = {"path": str(task.source), "width": w, "height": h, "boxes": rendered.detections.to_rows(),
+              "regions": rendered.regions.tolist()}
+    if task.base is not None:
+        encoded = encode_photo(photo, rendered.image)
+        target = with_extension(task.base, photo.extension)
+        try:
+            write_atomic(target, encoded, overwrite)
+        except OSError as exc:
+            raise ImageError(f"cannot write {target} ({reason(exc)})") from None
+        record["output"] = str(target)
+    return record
+
+
+def error_record(source: Path, exc: Exception) -> dict:
+    if isinstance(exc, ImageError):
+        message = str(exc)
+    elif isinstance(exc, MemoryError):
+        message = "not enough memory for this photo"
+    else:
+        message = f"internal error ({type(exc).__name__}: {exc})"
+    return {"path": str(source), "error": message}
+
+
+def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_record: Callable[[dict], None]) -> None:
+    """``work`` on each task in ``jobs`` threads; ``on_record`` gets each record (or error record)
+    in task order. At most 2 x ``jobs`` photos are in flight. On Ctrl-C (KeyboardInterrupt) no
+    photo is started, those in flight are finished (so every file written is complete) and
+    reported, and the KeyboardInterrupt goes on to the caller."""
+    def safely(task: Task) -> dict:
+        try:
+            return work(task)
+        except Exception as exc:   # any failure is this photo's error; the batch goes on
+            return error_record(task.source, exc)
+
+    todo = iter(tasks)
+    pool = ThreadPoolExecutor(jobs, thread_name_prefix="plateblur")
+    in_flight = deque(pool.submit(safely, task) for task in islice(todo, 2 * jobs))
+    try:
+        while in_flight:
+            record = in_flight[0].result()
+            in_flight.popleft()
+            in_flight.extend(pool.submit(safely, task) for task in islice(todo, 1))
+            on_record(record)
+    except KeyboardInterrupt:
+        with _stop_signals_ignored():   # a second Ctrl-C must not cut this short
+            for future in in_flight:
+                future.cancel()
+            pool.shutdown(wait=True)
+            for future in in_flight:
+                if not future.cancelled():
+                    on_record(future.result())
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _handling(signum: int, handler):
+    if threading.current_thread() is not threading.main_thread():
+        yield                     # only the main thread gets signals (and may set handlers)
+        return
+    previous = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)
+
+
+@contextmanager
+def _stop_signals_ignored():
+    with _handling(signal.SIGINT, signal.SIG_IGN), _handling(signal.SIGTERM, signal.SIG_IGN):
+        yield
+
+
+def sigterm_as_interrupt():
+    """SIGTERM raises KeyboardInterrupt, so it stops a run as cleanly as Ctrl-C."""
+    return _handling(signal.SIGTERM, signal.default_int_handler)

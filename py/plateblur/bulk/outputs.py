@@ -1,0 +1,126 @@
+"""Where results go, decided for the whole run before anything is written, and how each is written.
+
+A result never takes the name of an input or of another result of the run (names compare
+case-insensitively, as some file systems do). Where a target folder holds inputs of the run (no -o,
+or -o naming an input's folder), results are named ``<name>_anonymised<ext>``; a clash that is left
+gets ``_2``, ``_3``... in input order. A photo's format decides its extension only once it is
+decoded, so names are reserved without their extension."""
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from ..imageio import FORMATS
+from .inputs import RESULT_MARK, Source
+
+RESULT_EXTENSIONS = tuple(sorted({ext for _, ext in FORMATS.values()}))
+NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
+
+
+class OutputError(Exception):
+    """The output location cannot be used; the message is one line for the user."""
+
+
+def reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def plan(sources: list[Source], output_dir: Path | None) -> list[Path]:
+    """Each source's result path, without its extension."""
+    input_folders = {s.path.parent.resolve() for s in sources}
+    taken = {(s.path.parent.resolve(), s.path.stem.casefold()) for s in sources}
+    bases = []
+    for source in sources:
+        folder = source.path.parent if output_dir is None else output_dir / source.subfolder
+        real = folder.resolve()
+        stem = source.path.stem + (RESULT_MARK if real in input_folders else "")
+        name, n = stem, 2
+        while (real, name.casefold()) in taken:
+            name, n = f"{stem}_{n}", n + 1
+        taken.add((real, name.casefold()))
+        bases.append(folder / name)
+    return bases
+
+
+def with_extension(base: Path, extension: str) -> Path:
+    return base.with_name(base.name + extension)
+
+
+def prepare_output_folder(folder: Path) -> None:
+    """Create ``folder`` (the -o argument) if needed; OutputError if it cannot be used."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write results to {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {folder} ({reason(exc)})") from None
+
+
+def check_writable(bases: list[Path]) -> None:
+    """Try a file in each existing target folder; OutputError for the first that refuses."""
+    for folder in sorted({base.parent for base in bases}):
+        if not folder.is_dir():
+            continue      # a mirrored subfolder, created under a folder already checked
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".plateblur-check-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise OutputError(f"cannot write results to {folder} ({reason(exc)})") from None
+
+
+def refuse_earlier_results(bases: list[Path]) -> None:
+    """OutputError naming an earlier result that this run would replace (use --overwrite)."""
+    existing = [path for base in bases for ext in RESULT_EXTENSIONS
+                if (path := with_extension(base, ext)).is_file()]
+    if existing:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise OutputError(f"{existing[0]} already exists{more}; use --overwrite to replace earlier "
+                          f"results, or another -o folder")
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_current_umask()   # what a plain open() would give; mkstemp gives 0600
+
+
+def write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
+    """Write ``data`` to a temporary file beside ``target``, then give it the final name: a full
+    disk, a crash or Ctrl-C never leaves a partial file under ``target``, and the temporary file is
+    removed on any error. Without ``overwrite`` an existing ``target`` is never replaced."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        os.fchmod(fd, FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        if overwrite:
+            os.replace(temp, target)
+        else:
+            _link_without_replacing(temp, target)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if os.path.lexists(temp):
+            os.unlink(temp)
+
+
+def _link_without_replacing(temp: str, target: Path) -> None:
+    try:
+        os.link(temp, target)            # fails with FileExistsError if target exists
+    except OSError as exc:
+        if exc.errno not in NO_HARD_LINKS:
+            raise
+        if os.path.lexists(target):      # a file system without hard links: check, then rename
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.rename(temp, target)
