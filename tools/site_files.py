@@ -1,7 +1,7 @@
 """What the site is: the files the page may load, their types, and its Content-Security-Policy.
 
 The single source for tools/serve.py (which serves nothing else) and for the Pages workflow
-(`python tools/site_files.py _site` copies exactly these files)."""
+(`python -m tools.site_files _site` copies exactly these files)."""
 from __future__ import annotations
 
 import html.parser
