@@ -7,6 +7,7 @@ GitHub Pages has), sent as a header too: a header also covers the workers loaded
 from __future__ import annotations
 
 import argparse
+import email.utils
 import http.server
 import sys
 import threading
@@ -45,12 +46,32 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if file is None:
             self.send_error(404, "Not Found")
             return None
+        stat = file.stat()
+        validators = {"ETag": f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"',
+                      "Last-Modified": email.utils.formatdate(stat.st_mtime, usegmt=True)}
+        if self._unchanged(validators["ETag"], stat.st_mtime):
+            self.send_response(304)           # the browser's copy is current (tools/setup keeps mtimes)
+            for name, value in validators.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return None
         body = file.open("rb")
         self.send_response(200)
         self.send_header("Content-Type", site_files.content_type(file))
-        self.send_header("Content-Length", str(file.stat().st_size))
+        self.send_header("Content-Length", str(stat.st_size))
+        for name, value in validators.items():
+            self.send_header(name, value)
         self.end_headers()
         return body
+
+    def _unchanged(self, etag: str, mtime: float) -> bool:
+        if "If-None-Match" in self.headers:
+            return etag in [tag.strip() for tag in self.headers["If-None-Match"].split(",")]
+        since = self.headers.get("If-Modified-Since")
+        try:
+            return since is not None and int(mtime) <= email.utils.parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
 
     def end_headers(self) -> None:
         for name, value in self.server.headers.items():

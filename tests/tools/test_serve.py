@@ -171,3 +171,23 @@ def test_extra_folders_are_served_only_when_asked():
         assert request(port, "/tests/conftest.py").status == 404
     finally:
         server.shutdown()
+
+
+def test_unchanged_files_are_revalidated_not_sent_again(server):
+    """With `Cache-Control: no-cache` the browser asks again each visit: an unchanged file costs a 304."""
+    port, _ = server
+    path = "/vendor/pyodide/pyodide.asm.wasm"
+    first = request(port, path, "GET")
+    etag, modified = first.getheader("ETag"), first.getheader("Last-Modified")
+    assert first.status == 200 and etag and modified
+    for header, value in (("If-None-Match", etag), ("If-Modified-Since", modified)):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", path, headers={header: value})
+        again = connection.getresponse()
+        assert again.status == 304 and again.read() == b"", header
+        assert again.getheader("ETag") == etag
+        connection.close()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers={"If-None-Match": '"another-version"'})
+    assert connection.getresponse().status == 200
+    connection.close()
