@@ -5,6 +5,7 @@ overall, by source and by plate size.
     .venv/bin/python -m tools.eval.evaluate                                  # shipped model, val split
     .venv/bin/python -m tools.eval.evaluate --model build/models/plates-480.onnx --negatives build/negatives/val
     .venv/bin/python -m tools.eval.evaluate --data ../shared/media/plates.json --json
+    .venv/bin/python -m tools.eval.evaluate --hard          # also the hard-case set (tools/eval/hardcases.py)
     .venv-train/bin/python -m tools.eval.evaluate --model ../shared/models/plates-ref-v2.pt --imgsz 480
 
 Needs only onnxruntime and plateblur (a .pt also needs ultralytics: run it with .venv-train)."""
@@ -19,7 +20,8 @@ from plateblur.assets import model_path
 from plateblur.settings import MODEL_FILE, Settings
 from tools import REPO_ROOT
 
-from .data import DEFAULT_DATA, load_labelled, load_negatives
+from .data import DEFAULT_DATA, load_labelled, load_negatives, load_yolo
+from .hardcases import DEFAULT_OUT as DEFAULT_HARD
 from .inference import DEFAULT_CACHE, Detector, build_result, infer, regions_for
 from .metrics import score_photo
 from .report import format_result
@@ -41,6 +43,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help=f"folder of plate-free photos (default: {DEFAULT_NEGATIVES.relative_to(REPO_ROOT)} if it exists; "
                         "make it with tools/eval/make_negatives.py)")
     p.add_argument("--no-negatives", action="store_true", help="skip the plate-free photos")
+    p.add_argument("--hard", type=Path, nargs="?", const=DEFAULT_HARD, default=None,
+                   help=f"also score the hard-case set, beside the data (default folder: "
+                        f"{DEFAULT_HARD.relative_to(REPO_ROOT)}; make it with python -m tools.eval.hardcases)")
     p.add_argument("--conf", type=float, default=DEFAULTS.conf, help="detection threshold, as the app's")
     p.add_argument("--pad", type=float, default=DEFAULTS.pad, help="padding share, as the app's")
     p.add_argument("--max-downscale", type=float, default=DEFAULTS.max_downscale,
@@ -113,6 +118,13 @@ def main(argv=None) -> int:
                             "note": "onnxruntime CPU on the machine that ran this, uncached photos only"}
     if a.details:
         result["details"] = details(samples, inferred, negatives, inferred_neg, settings)
+    if a.hard:
+        if not (a.hard / "images").is_dir():
+            sys.exit(f"evaluate: no hard-case set in {a.hard}: make it with python -m tools.eval.hardcases")
+        hard = load_yolo(a.hard)
+        result["hard"] = build_result(detector, settings, a.max_downscale, {"path": str(a.hard), "split": "-"},
+                                      hard, infer(hard, detector, a.max_downscale, settings.iou, cache, log),
+                                      None, [], [])
     text = json.dumps(result, indent=1)
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,10 @@ def format_result(result: dict) -> str:
     if targets:
         lines += ["", "targets: " + ", ".join(f"{k} {'met' if v['met'] else 'NOT met'} ({v['value']} vs {v['goal']})"
                                               for k, v in targets.items())]
+    if result.get("hard"):
+        hard = result["hard"]
+        lines += ["", f"hard cases: {hard['data']['path']}: {hard['data']['photos']} photos, {hard['data']['plates']} plates "
+                      "(by source = by transform)", ""] + plates_table(hard)
     return "\n".join(lines)
 
 
