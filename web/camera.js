@@ -42,7 +42,7 @@ export class LiveCamera {
     const readable = new MediaStreamTrackProcessor({ track }).readable;
     this.client.post({ type: "camera-start", readable, width, height }, [readable]);
     this.onState();
-    const result = await this.client.api.run_camera(this.settings());   // until the camera stops
+    const result = await this.client.api.run_camera(this.liveSettings());   // until the camera stops
     if (this.running) this.stop(result.ok ? "The camera stopped sending pictures." : `The camera view stopped: ${result.error}`);
   }
 
@@ -54,7 +54,12 @@ export class LiveCamera {
   }
 
   settingsChanged() {
-    if (this.running) this.client.post({ type: "camera-settings", settings: this.settings() });
+    if (this.running) this.client.post({ type: "camera-settings", settings: this.liveSettings() });
+  }
+
+  // The thorough search (3x the model time) is for files; the live view keeps its pace.
+  liveSettings() {
+    return { ...this.settings(), thorough: false };
   }
 
   show({ bitmap, shown, received, capturedAt }) {

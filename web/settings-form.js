@@ -22,6 +22,7 @@ export class SettingsForm {
     const el = this.form.elements;
     el.mode.value = values.mode;
     el.fast.checked = values.detect_every > 1;
+    el.thorough.checked = values.thorough;
     for (const name of NUMERIC) el[name].value = values[name];
     this.showValues();
   }
@@ -34,7 +35,7 @@ export class SettingsForm {
 
   values() {
     const el = this.form.elements;
-    const values = { mode: el.mode.value, detect_every: el.fast.checked ? 3 : 1 };
+    const values = { mode: el.mode.value, detect_every: el.fast.checked ? 3 : 1, thorough: el.thorough.checked };
     for (const name of NUMERIC) values[name] = Number(el[name].value);
     return values;
   }

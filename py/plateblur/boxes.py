@@ -95,3 +95,14 @@ def to_pixel_regions(xyxy: np.ndarray, resolution_wh: tuple[int, int]) -> np.nda
     regions = np.concatenate([np.floor(boxes[:, :2]), np.ceil(boxes[:, 2:])], axis=1).astype(np.int32)
     ok = (regions[:, 2] > regions[:, 0]) & (regions[:, 3] > regions[:, 1])
     return regions[ok]
+
+
+def turn_boxes(xyxy: np.ndarray, resolution_wh: tuple[int, int], turns: int) -> np.ndarray:
+    """Boxes of an image of ``resolution_wh`` after the image is turned counter-clockwise by
+    ``turns`` quarter turns (as ``np.rot90(image, turns)``): (x, y) -> (y, W - x) per turn."""
+    out = np.asarray(xyxy, dtype=np.float32).reshape(-1, 4)
+    w, h = resolution_wh
+    for _ in range(turns % 4):
+        out = np.stack([out[:, 1], w - out[:, 2], out[:, 3], w - out[:, 0]], axis=1)
+        w, h = h, w
+    return out

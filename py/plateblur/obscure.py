@@ -26,7 +26,7 @@ def _share(span: tuple[float, float], strength: float) -> float:
 
 def blur_sigma(height: int, strength: float) -> float:
     """Gaussian sigma in px for a region ``height`` px tall."""
-    return max(MIN_SIGMA_PX, _share(BLUR_SIGMA, strength) * height)
+    return float(max(MIN_SIGMA_PX, _share(BLUR_SIGMA, strength) * height))   # a plain float: Pillow 12.3+ refuses numpy scalars
 
 
 def pixel_block(height: int, strength: float) -> float:

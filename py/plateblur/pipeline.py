@@ -11,7 +11,7 @@ from typing import Awaitable, Callable
 
 import numpy as np
 
-from .boxes import box_area, clip_boxes, contained_in_other, nms_union, pad_boxes, to_pixel_regions
+from .boxes import box_area, clip_boxes, contained_in_other, nms_union, pad_boxes, to_pixel_regions, turn_boxes
 from .clock import StageClock
 from .decode import decode_yolo
 from .detections import Detections
@@ -31,6 +31,7 @@ class Job:
     tensor: np.ndarray
     letterbox: Letterbox
     tile_wh: tuple[int, int] | None = None   # the full tile size (before clipping to the frame); None: whole frame
+    turns: int = 0                           # the frame was turned this many quarter turns counter-clockwise
 
 
 @dataclass(frozen=True)
@@ -42,25 +43,36 @@ class Rendered:
     regions: np.ndarray
 
 
-def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float) -> list[Job]:
-    """Model inputs for ``frame`` (H, W, 3 uint8 RGB): the whole frame, plus tiles if it is large."""
+def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float,
+            turns: tuple[int, ...] = (0,)) -> list[Job]:
+    """Model inputs for ``frame`` (H, W, 3 uint8 RGB): the whole frame, plus tiles if it is large.
+    ``turns``: also search the frame turned by these quarter turns counter-clockwise (the thorough
+    mode: the detector misses plates in a sideways picture); 0 must come first."""
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError(f"expected an H x W x 3 uint8 frame, got {frame.dtype} {frame.shape}")
-    h, w = frame.shape[:2]
+    if not turns or turns[0] != 0:
+        raise ValueError(f"turns must start with 0 (the frame as it is), not {turns}")
     tile_wh = (round(input_wh[0] * max_downscale), round(input_wh[1] * max_downscale))
     jobs = []
-    for i, (x1, y1, x2, y2) in enumerate(plan_windows((w, h), input_wh, max_downscale)):
-        tensor, box = letterbox(frame[y1:y2, x1:x2], input_wh)
-        jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1)), None if i == 0 else tile_wh))
+    for turn in turns:
+        view = np.rot90(frame, turn) if turn else frame      # a view: letterbox copies what it needs
+        h, w = view.shape[:2]
+        for i, (x1, y1, x2, y2) in enumerate(plan_windows((w, h), input_wh, max_downscale)):
+            tensor, box = letterbox(np.ascontiguousarray(view[y1:y2, x1:x2]), input_wh)
+            jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1)),
+                            None if i == 0 else tile_wh, turn))
     return jobs
 
 
 def _decode(output: np.ndarray, job: Job) -> Detections:
+    """The job's candidates in the frame's own pixels (a turned frame's turned back)."""
     found = decode_yolo(output, job.letterbox, DETECTION_FLOOR)
-    if job.tile_wh is None or not len(found):
-        return found
-    size = found.xyxy[:, 2:] - found.xyxy[:, :2]
-    return found[(size <= np.asarray(job.tile_wh, np.float32) * TILE_BOX_SHARE).all(axis=1)]
+    if job.tile_wh is not None and len(found):
+        size = found.xyxy[:, 2:] - found.xyxy[:, :2]
+        found = found[(size <= np.asarray(job.tile_wh, np.float32) * TILE_BOX_SHARE).all(axis=1)]
+    if job.turns and len(found):
+        found = Detections(turn_boxes(found.xyxy, job.letterbox.source_wh, 4 - job.turns), found.confidence)
+    return found
 
 
 def finish(outputs: list[np.ndarray], jobs: list[Job], iou: float) -> Detections:
@@ -128,7 +140,7 @@ def unpack_patches(regions: np.ndarray, packed: np.ndarray) -> list[np.ndarray]:
 def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_wh: tuple[int, int],
            settings: Settings) -> Detections:
     """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish."""
-    jobs = prepare(frame, input_wh, settings.max_downscale)
+    jobs = prepare(frame, input_wh, settings.max_downscale, settings.turns)
     return finish([model(job.tensor) for job in jobs], jobs, settings.iou)
 
 
@@ -138,7 +150,7 @@ async def detect_async(frame: np.ndarray, model: Callable[[np.ndarray], Awaitabl
     """``detect`` for an awaitable model (onnxruntime-web in the page). ``clock`` gets the laps
     preprocess, run and postprocess; ``on_pass(i, n)`` is called before each of the n model runs."""
     clock = clock or StageClock()
-    jobs = prepare(frame, input_wh, settings.max_downscale)
+    jobs = prepare(frame, input_wh, settings.max_downscale, settings.turns)
     clock.lap("preprocess")
     outputs = []
     for i, job in enumerate(jobs):

@@ -34,7 +34,10 @@ def test_without_isolation_headers_mini_coi_isolates_the_page(browser):
         app = App(browser, url, service_workers="allow")
         try:
             app.page.goto(url)
-            app.wait_ready()
+            # The first load may get ready un-isolated (one thread) before mini-coi's reload: wait
+            # for the isolated page rather than the first "ready".
+            app.page.wait_for_function("() => crossOriginIsolated && document.body.dataset.app === 'ready'",
+                                       timeout=120_000)
             assert app.page.evaluate("crossOriginIsolated")
             assert app.external_requests() == []
             assert app.csp_violations() == []

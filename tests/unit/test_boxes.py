@@ -194,3 +194,15 @@ def test_nms_union_keeps_the_area_of_what_it_suppresses(boxes, scores, expected_
     out_boxes, out_scores = nms_union(np.asarray(boxes, np.float32), np.asarray(scores, np.float32), 0.5)
     np.testing.assert_array_equal(out_boxes, np.asarray(expected_boxes, np.float32).reshape(-1, 4))
     np.testing.assert_allclose(out_scores, expected_scores)
+
+
+def test_turn_boxes_follows_np_rot90():
+    from plateblur.boxes import turn_boxes
+    image = np.zeros((30, 50), np.uint8)
+    image[5:12, 20:41] = 1                                 # x 20..41, y 5..12
+    box = np.array([[20, 5, 41, 12]], np.float32)
+    for turns in range(5):
+        turned = np.rot90(image, turns)
+        ys, xs = np.nonzero(turned)
+        np.testing.assert_allclose(turn_boxes(box, (50, 30), turns)[0], [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
+    np.testing.assert_allclose(turn_boxes(turn_boxes(box, (50, 30), 1), (30, 50), 3), box)

@@ -358,3 +358,43 @@ def test_obscured_patches_match_render_inside_the_regions(mode):
     for (x1, y1, x2, y2), patch in zip(regions, patches):
         assert patch.shape == (y2 - y1, x2 - x1, 4) and (patch[:, :, 3] == 255).all()
         np.testing.assert_array_equal(patch[:, :, :3], rendered.image[y1:y2, x1:x2])
+
+
+class UprightOnlyModel(BrightBoxModel):
+    """Like the real detector with a sideways plate: blind to a bright box taller than it is wide."""
+
+    def __call__(self, tensor):
+        bright = (tensor[0] > 0.5).all(axis=0)
+        if bright.any():
+            ys, xs = np.flatnonzero(bright.any(axis=1)), np.flatnonzero(bright.any(axis=0))
+            if ys[-1] - ys[0] > xs[-1] - xs[0]:
+                self.calls.append(tensor.shape)
+                return yolo_output([], self.n_anchors)
+        return super().__call__(tensor)
+
+
+@pytest.mark.parametrize("turns", [1, 3])
+def test_the_thorough_search_finds_a_sideways_plate_and_maps_it_back(turns):
+    frame = make_frame(400, 300, 20)
+    frame[60:140, 250:275] = 230                          # a plate standing on its side: 25 x 80
+    sideways = Settings(conf=0.3)
+    assert len(select(detect(frame, UprightOnlyModel(), INPUT_WH, sideways), 0.3)) == 0
+    model = UprightOnlyModel()
+    found = select(detect(frame, model, INPUT_WH, sideways.updated(thorough=True)), 0.3)
+    assert len(model.calls) == 3                          # as it is, and a quarter turn each way
+    assert len(found) == 1
+    np.testing.assert_allclose(found.xyxy[0], [250, 60, 275, 140], atol=2)
+
+
+def test_the_thorough_search_keeps_an_upright_plate_where_it_is():
+    frame = make_frame(400, 300, 20)
+    frame[200:225, 40:120] = 230
+    plain = select(detect(frame, BrightBoxModel(), INPUT_WH, Settings()), 0.1)
+    thorough = select(detect(frame, BrightBoxModel(), INPUT_WH, Settings(thorough=True)), 0.1)
+    assert len(plain) == len(thorough) == 1
+    np.testing.assert_allclose(thorough.xyxy, plain.xyxy, atol=1)
+
+
+def test_turns_must_start_with_the_frame_as_it_is():
+    with pytest.raises(ValueError, match="turns must start with 0"):
+        prepare(make_frame(64, 64), INPUT_WH, 2.0, (1, 0))

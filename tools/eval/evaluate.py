@@ -52,6 +52,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="tiling threshold, as the app's; below 1 (experimental, the app refuses it) small "
                         "photos are also searched in upscaled tiles")
     p.add_argument("--iou", type=float, default=DEFAULTS.iou, help="NMS overlap, as the app's")
+    p.add_argument("--thorough", action="store_true",
+                   help="as the app's thorough mode: also search each photo turned a quarter each way")
     p.add_argument("--limit", type=int, default=None, help="only the first N labelled photos")
     p.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads (0: all cores)")
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where model outputs are cached")
@@ -85,7 +87,8 @@ def main(argv=None) -> int:
     if not a.model.is_file():
         sys.exit(f"evaluate: model not found: {a.model}")
     try:
-        settings = DEFAULTS.updated(conf=a.conf, pad=a.pad, iou=a.iou, max_downscale=max(1.0, a.max_downscale))
+        settings = DEFAULTS.updated(conf=a.conf, pad=a.pad, iou=a.iou, max_downscale=max(1.0, a.max_downscale),
+                                    thorough=a.thorough)
     except ValueError as exc:
         sys.exit(f"evaluate: {exc}")
     if a.max_downscale <= 0:
@@ -107,8 +110,8 @@ def main(argv=None) -> int:
     if log:
         print(f"evaluate: {len(samples)} labelled photos" + (f", {len(negatives)} plate-free" if negatives else ""),
               file=sys.stderr)
-    inferred = infer(samples, detector, a.max_downscale, settings.iou, cache, log)
-    inferred_neg = infer(negatives, detector, a.max_downscale, settings.iou, cache, log) if negatives else []
+    inferred = infer(samples, detector, a.max_downscale, settings.iou, cache, log, settings.turns)
+    inferred_neg = infer(negatives, detector, a.max_downscale, settings.iou, cache, log, settings.turns) if negatives else []
     data = {"path": str(a.data), "split": a.split if a.data.is_dir() else "-"}
     neg_data = {"path": str(negatives_dir)} if negatives_dir else None
     result = build_result(detector, settings, a.max_downscale, data, samples, inferred, neg_data, negatives, inferred_neg)
@@ -123,7 +126,7 @@ def main(argv=None) -> int:
             sys.exit(f"evaluate: no hard-case set in {a.hard}: make it with python -m tools.eval.hardcases")
         hard = load_yolo(a.hard)
         result["hard"] = build_result(detector, settings, a.max_downscale, {"path": str(a.hard), "split": "-"},
-                                      hard, infer(hard, detector, a.max_downscale, settings.iou, cache, log),
+                                      hard, infer(hard, detector, a.max_downscale, settings.iou, cache, log, settings.turns),
                                       None, [], [])
     text = json.dumps(result, indent=1)
     if a.out:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
+from plateblur.boxes import turn_boxes
 from tools import REPO_ROOT, SHARED
 
 from .data import DEFAULT_DATA, Sample, load_plates_json, load_yolo
@@ -29,12 +30,8 @@ MIN_PLATE_PX = 16            # photos are taken only if they have a plate at lea
 
 def rotate(image: Image.Image, boxes: np.ndarray, quarter_turns: int) -> tuple[Image.Image, np.ndarray]:
     """Turn the photo counter-clockwise by 90° x ``quarter_turns`` and its boxes with it."""
-    out, b = image, boxes.copy()
-    for _ in range(quarter_turns % 4):
-        w = out.width
-        out = out.transpose(Image.Transpose.ROTATE_90)      # counter-clockwise: (x, y) -> (y, w - x)
-        b = np.stack([b[:, 1], w - b[:, 2], b[:, 3], w - b[:, 0]], axis=1)
-    return out, b
+    turned = Image.fromarray(np.rot90(np.asarray(image), quarter_turns))
+    return turned, turn_boxes(boxes, image.size, quarter_turns).astype(np.float64)
 
 
 def night(image: Image.Image, rng: np.random.Generator) -> Image.Image:

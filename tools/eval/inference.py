@@ -116,17 +116,19 @@ class Inferred:
 
 
 class DetectionCache:
-    """One .npz per (model, input size, max_downscale, iou, core hash); entries keyed by the
+    """One .npz per (model, input size, max_downscale, iou, turns, core hash); entries keyed by the
     sha1 of the image file's bytes."""
 
-    def __init__(self, folder: Path | None, detector: Detector, max_downscale: float, iou: float):
+    def __init__(self, folder: Path | None, detector: Detector, max_downscale: float, iou: float,
+                 turns: tuple[int, ...] = (0,)):
         self.path = None
         self.entries: dict[str, np.ndarray] = {}
         self.dirty = False
         if folder is None:
             return
         w, h = detector.input_wh
-        self.path = Path(folder) / f"{detector.sha256[:16]}-{w}x{h}-md{max_downscale:g}-iou{iou:g}-{core_hash()}.npz"
+        turned = "" if turns == (0,) else "-turns" + "".join(map(str, turns))
+        self.path = Path(folder) / f"{detector.sha256[:16]}-{w}x{h}-md{max_downscale:g}-iou{iou:g}{turned}-{core_hash()}.npz"
         if self.path.is_file():
             with np.load(self.path) as z:
                 self.entries = {k: z[k] for k in z.files}
@@ -154,11 +156,11 @@ class DetectionCache:
 
 
 def infer(samples: list[Sample], detector: Detector, max_downscale: float, iou: float,
-          cache_dir: Path | None = DEFAULT_CACHE, progress: bool = True) -> list[Inferred]:
+          cache_dir: Path | None = DEFAULT_CACHE, progress: bool = True, turns: tuple[int, ...] = (0,)) -> list[Inferred]:
     """``finish``'s output for every sample, from the cache where possible. ``max_downscale`` goes
     straight to ``pipeline.prepare``, so values below 1 (upscaled tiles, which Settings refuses)
     can be tried here."""
-    cache = DetectionCache(cache_dir, detector, max_downscale, iou)
+    cache = DetectionCache(cache_dir, detector, max_downscale, iou, turns)
     out = []
     started = time.perf_counter()
     misses = 0
@@ -168,7 +170,7 @@ def infer(samples: list[Sample], detector: Detector, max_downscale: float, iou: 
         hit = cache.get(key)
         if hit is None:
             rgb = decode_photo(data).rgb
-            jobs = pipeline.prepare(rgb, detector.input_wh, max_downscale)
+            jobs = pipeline.prepare(rgb, detector.input_wh, max_downscale, turns)
             dets = pipeline.finish([detector(job.tensor) for job in jobs], jobs, iou)
             hit = Inferred(dets, (rgb.shape[1], rgb.shape[0]))
             cache.put(key, hit)
