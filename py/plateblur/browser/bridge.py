@@ -72,7 +72,7 @@ class Frame:
 class FrameJob:
     """A JS frame job of web/worker/frames.js seen from Python: ``next()`` frame, ``commit()`` its result.
 
-    Per frame, a file's job crosses four times (next, the pixels, the regions and patches, commit),
+    Per frame, a file's job crosses five times (next, its pixels, the regions, the patches, commit),
     whatever the number of plates; a live job reads its gap and settings too."""
 
     def __init__(self, job, live: bool = False):
