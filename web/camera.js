@@ -62,7 +62,7 @@ export class LiveCamera {
     return { ...this.settings(), thorough: false };
   }
 
-  show({ bitmap, shown, received, capturedAt }) {
+  show({ bitmap, shown, received, failed, capturedAt }) {
     if (!this.running) { bitmap.close(); return; }
     this.context.drawImage(bitmap, 0, 0, this.canvas.width, this.canvas.height);
     bitmap.close();
@@ -71,17 +71,18 @@ export class LiveCamera {
     if (this.latencies.length > 30) this.latencies.shift();
     this.shownTimes.push(t);
     while (this.shownTimes.length && t - this.shownTimes[0] > 2000) this.shownTimes.shift();
-    Object.assign(this.canvas.dataset, { shown, received, latency: (t - capturedAt).toFixed(1) });
-    this.report(shown, received);
+    Object.assign(this.canvas.dataset, { shown, received, failed, latency: (t - capturedAt).toFixed(1) });
+    this.report(shown, received, failed);
   }
 
-  report(shown, received) {
+  report(shown, received, failed) {
     const times = this.shownTimes;
     const fps = times.length > 1 ? (1000 * (times.length - 1)) / (times.at(-1) - times[0]) : 0;
     const latency = [...this.latencies].sort((a, b) => a - b)[Math.floor(this.latencies.length / 2)] || 0;
     const share = received ? Math.round((100 * shown) / received) : 0;
     this.status.textContent = `${fps.toFixed(1)} fps shown · latency ${Math.round(latency)} ms · `
-      + `${share}% of camera frames shown${this.recording ? " · recording" : ""}`;
+      + `${share}% of camera frames shown${failed ? ` · ${failed} could not be processed (not shown)` : ""}`
+      + `${this.recording ? " · recording" : ""}`;
   }
 
   toggleRecording() {

@@ -71,3 +71,15 @@ class FrameProcessor:
             return FrameResult(NO_REGIONS, NO_PIXELS, detect_now, f"{type(exc).__name__}: {exc}")
         self.most_regions = max(self.most_regions, len(regions))
         return FrameResult(regions.astype(np.int32), patches, detect_now)
+
+
+def run_sync(coroutine):
+    """The result of a coroutine that never waits on anything (e.g. ``FrameProcessor.process`` with a
+    synchronous model behind an ``async def``, as in CPython), without an event loop: usable where one
+    is already running."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("the coroutine waited on something: run it in an event loop")

@@ -3,7 +3,6 @@ fake detector, and that both sides of the worker protocol use only names protoco
 from __future__ import annotations
 
 import ast
-import asyncio
 import re
 
 import numpy as np
@@ -13,6 +12,7 @@ from tests.support.helpers import BrightBoxModel, encode_image, make_frame
 
 from plateblur.browser.errors import NotReady, describe
 from plateblur.browser.photos import Photos
+from plateblur.frames import run_sync
 from plateblur.browser.protocol import ERRORS, EXPORTS, PROTOCOL, STAGES
 from plateblur.imageio import ImageError
 from plateblur.settings import Settings
@@ -70,7 +70,7 @@ def photo_bytes() -> bytes:
 def test_a_photo_is_detected_once_and_rerendered_from_its_stored_detections():
     photos, model, passes = Photos(), AsyncModel(), []
     data = photo_bytes()
-    result = asyncio.run(photos.process("a", data, Settings(), model, lambda i, n: passes.append((i, n))))
+    result = run_sync(photos.process("a", data, Settings(), model, lambda i, n: passes.append((i, n))))
     assert result["ok"] and result["mime"] == "image/png" and len(result["regions"]) == 1
     assert passes == [(0, 1)] and result["timings"]["runs"] == 1
     assert {"decode", "preprocess", "run", "postprocess", "obscure", "encode"} <= set(result["timings"])
@@ -84,7 +84,7 @@ def test_a_photo_is_detected_once_and_rerendered_from_its_stored_detections():
 def test_the_pixel_cache_keeps_recent_photos_and_decodes_others_again():
     photos, model = Photos(cache_pixels=400 * 300), AsyncModel()
     for item in ("a", "b"):
-        asyncio.run(photos.process(item, photo_bytes(), Settings(), model))
+        run_sync(photos.process(item, photo_bytes(), Settings(), model))
     assert list(photos.decoded) == ["b"] and set(photos.detections) == {"a", "b"}
     assert photos.rerender("a", photo_bytes(), Settings())["ok"]       # decoded again from its bytes
     photos.forget("a")

@@ -2,14 +2,13 @@
 fake detector and a fake frame source/sink stand in for onnxruntime-web and web/worker/*.js."""
 from __future__ import annotations
 
-import asyncio
 
 import numpy as np
 import pytest
 from tests.support.helpers import BrightBoxModel, coverage, make_frame
 
 from plateblur.browser import streams
-from plateblur.frames import FrameProcessor
+from plateblur.frames import FrameProcessor, run_sync
 from plateblur.pipeline import unpack_patches
 from plateblur.settings import Settings
 
@@ -72,7 +71,7 @@ def plate_frame(x: int, y: int = 100, w: int = 320, h: int = 240) -> tuple[np.nd
 
 
 def run(job, processor):
-    return asyncio.run(streams.run(job, processor))
+    return run_sync(streams.run(job, processor))
 
 
 def test_every_frame_is_detected_tracked_and_obscured_in_order():
@@ -147,3 +146,15 @@ def test_frames_are_counted_once_each(detect_every):
     assert run(job, processor) == 5 == processor.processed == len(job.out)
     stages = processor.clock.per_frame_ms(5)
     assert {"decode", "preprocess", "run", "postprocess", "obscure", "encode"} <= set(stages)
+
+
+def test_run_sync_refuses_a_coroutine_that_waits():
+    class Pending:                       # what an awaited future does until it is done: yield
+        def __await__(self):
+            yield
+
+    async def waits():
+        await Pending()
+
+    with pytest.raises(RuntimeError, match="waited on something"):
+        run_sync(waits())

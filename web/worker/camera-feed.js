@@ -36,6 +36,7 @@ class CameraJob extends FrameJob {
     this.running = true;
     this.received = 0;              // camera frames read
     this.shown = 0;                 // frames sent to the page
+    this.failed = 0;                // frames that could not be processed (never shown)
     this.lastNumber = 0;
     this.pending = null;            // the newest unprocessed frame {frame, number, at}
     this.wake = null;
@@ -73,6 +74,13 @@ class CameraJob extends FrameJob {
     return this.pixels();
   }
 
+  // A frame that could not be processed is not shown at all (nor recorded): the live view keeps the
+  // last anonymised frame, and the page counts what was dropped.
+  async commit(regions, patches) {
+    if (!regions) { this.failed++; return; }
+    await super.commit(regions, patches);
+  }
+
   takeSettings() {
     const settings = this.settings;
     this.settings = null;
@@ -84,8 +92,8 @@ class CameraJob extends FrameJob {
     await this.record();
     this.shown++;
     const bitmap = this.canvas.transferToImageBitmap();
-    post({ type: "camera-frame", bitmap, shown: this.shown, received: this.received, capturedAt: this.current.at },
-         [bitmap]);
+    post({ type: "camera-frame", bitmap, shown: this.shown, received: this.received, failed: this.failed,
+           capturedAt: this.current.at }, [bitmap]);
   }
 
   // ---- recording: the shown (anonymised) frames, encoded like video exports ----------------------
