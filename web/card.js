@@ -104,7 +104,8 @@ export class PhotoCard extends Card {
     this.offerDownload(blob, result.extension);
     this.editor.show(result, $(".download", this.el).href);
     const plates = result.regions.length, added = result.added.length, removed = result.removed.length;
-    const edited = added || removed ? ` (${[added && `${added} drawn`, removed && `${removed} removed`].filter(Boolean).join(", ")} by you)` : "";
+    const changes = [added && `${added} drawn`, removed && `${removed} removed`].filter(Boolean);
+    const edited = changes.length ? ` (${changes.join(", ")} by you)` : "";
     $(".summary", this.el).textContent =
       `${plates} plate${plates === 1 ? "" : "s"} obscured${edited} · ${result.width}×${result.height}`;
     this.el.dataset.boxes = JSON.stringify(result.boxes);

@@ -58,8 +58,9 @@ export class PhotoEditor {
       const [W, H] = this.size || [1, 1];
       this.zoom(first ? (first[0] + first[2]) / 2 / W : 0.5, first ? (first[1] + first[3]) / 2 / H : 0.5);
     });
-    on($("[data-action=outlines]", this.card), "change", (e) => this.editor.classList.toggle("no-outlines", !e.target.checked));
-    on($("[data-action=compare]", this.card), "input", (e) => this.editor.style.setProperty("--compare", `${e.target.value}%`));
+    const outlines = $("[data-action=outlines]", this.card), compare = $("[data-action=compare]", this.card);
+    on(outlines, "change", () => this.editor.classList.toggle("no-outlines", !outlines.checked));
+    on(compare, "input", () => this.editor.style.setProperty("--compare", `${compare.value}%`));
   }
 
   showOriginal(url) {
@@ -90,9 +91,9 @@ export class PhotoEditor {
     const [W, H] = this.size || [0, 0];
     const detected = this.proposed.filter(({ index }) => !removed.has(index))
       .map(({ index, region }) => ({ kind: "d", index, region }));
-    const drawn = this.edits.added.map((box, index) => ({
+    const drawn = this.edits.added.map(([x1, y1, x2, y2], index) => ({    // as edits.py makes them
       kind: "a", index,
-      region: [Math.max(0, Math.floor(box[0])), Math.max(0, Math.floor(box[1])), Math.min(W, Math.ceil(box[2])), Math.min(H, Math.ceil(box[3]))],
+      region: [Math.max(0, Math.floor(x1)), Math.max(0, Math.floor(y1)), Math.min(W, Math.ceil(x2)), Math.min(H, Math.ceil(y2))],
     }));
     return [...detected, ...drawn];
   }
