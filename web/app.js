@@ -81,7 +81,7 @@ async function rerenderPhotos() {
   await ready;
   for (const item of items.values()) {
     if (generation !== renderGeneration) return;          // a newer change supersedes this pass
-    if (!(item.card instanceof PhotoCard) || !item.card.result) continue;   // videos keep their export
+    if (!(item.card instanceof PhotoCard)) continue;                        // videos keep their export
     await item.card.update();                                                 // keeps the person's edits
   }
 }

@@ -72,7 +72,10 @@ export class PhotoCard extends Card {
   // the card is 'done' only when the download shows the latest of them.
   update() {
     this.generation += 1;
-    if (!this.result && !this.rendering) return Promise.resolve();     // the first result is still to come
+    if (!this.result && !this.rendering) {       // the first result is still to come (or none will)
+      this.stale = this.state === "working";       // a settings change during detection: render again then
+      return Promise.resolve();
+    }
     this.setState("working", "Updating…");
     this.rendering ||= (async () => {
       let result, generation;
@@ -112,5 +115,9 @@ export class PhotoCard extends Card {
     this.el.dataset.regions = JSON.stringify(result.regions);
     this.el.dataset.timings = JSON.stringify(result.timings);
     this.setState("done", plates ? "Done" : "Done: no plate found");
+    if (this.stale) {
+      this.stale = false;
+      this.update();
+    }
   }
 }

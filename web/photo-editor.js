@@ -60,7 +60,10 @@ export class PhotoEditor {
     });
     const outlines = $("[data-action=outlines]", this.card), compare = $("[data-action=compare]", this.card);
     on(outlines, "change", () => this.editor.classList.toggle("no-outlines", !outlines.checked));
-    on(compare, "input", () => this.editor.style.setProperty("--compare", `${compare.value}%`));
+    on(compare, "input", () => {
+      this.editor.style.setProperty("--compare", `${compare.value}%`);
+      this.editor.classList.toggle("comparing", compare.value > 0);
+    });
   }
 
   showOriginal(url) {

@@ -162,6 +162,24 @@ def test_a_false_region_removed_leaves_the_photo_as_it_was(uploaded):
     assert error.mean() < JPEG_MEAN_ERROR and np.percentile(error, 99.9) <= JPEG_P999_ERROR
 
 
+def test_a_setting_changed_during_detection_reaches_the_download(uploaded):
+    app, name = uploaded, "dashcam-01.png"
+    app.page.evaluate("document.querySelectorAll('.result .remove').forEach(b => b.click())")   # the only photo
+    app.page.set_input_files("input[type=file]", [str(MEDIA / name)])
+    # the original is shown in the same task that hands the photo and the settings to the worker
+    app.page.wait_for_function("() => [...document.querySelectorAll('.result')].some(r => r.dataset.state === "
+                               "'working' && r.querySelector('.before').getAttribute('src'))", timeout=60_000)
+    app.page.select_option("#controls select[name=mode]", "fill")
+    app.wait_settled(1)
+    result = app.result(name)
+    regions = app.data(result, "regions")
+    image = pixels(app.download(result)[1])
+    assert regions and all((image[y1:y2, x1:x2] == 0).all() for x1, y1, x2, y2 in regions), "filled, not blurred"
+    app.page.click("#reset-settings")
+    app.page.wait_for_timeout(300)
+    app.wait_settled(1)
+
+
 def test_touch_removes_and_draws(browser, site_url):
     app = App(browser, site_url, has_touch=True, is_mobile=True, viewport={"width": 412, "height": 860}).open()
     try:
