@@ -81,9 +81,8 @@ async function rerenderPhotos() {
   await ready;
   for (const item of items.values()) {
     if (generation !== renderGeneration) return;          // a newer change supersedes this pass
-    if (!(item.card instanceof PhotoCard) || item.card.state !== "done") continue;   // videos keep their export
-    item.card.setState("working", "Updating…");
-    item.card.show(await client.api.rerender(item.id, item.buffer, settings.values()));
+    if (!(item.card instanceof PhotoCard)) continue;                        // videos keep their export
+    await item.card.update();                                                 // keeps the person's edits
   }
 }
 
@@ -104,7 +103,8 @@ function addFiles(files) {
     items.set(item.id, item);
     const shown = isVideo(file).then((video) => {
       const remove = () => removeItem(item);
-      item.card = video ? new VideoCard(file, remove, () => cancelItem(item)) : new PhotoCard(file, remove);
+      const render = (edits) => client.api.edit(item.id, item.buffer, settings.values(), edits);
+      item.card = video ? new VideoCard(file, remove, () => cancelItem(item)) : new PhotoCard(file, remove, render);
       $("#results").append(item.card.el);                 // in the order the files were given
     });
     queue = queue.then(() => shown).then(() => processItem(item));

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from .assets import model_path
-from .bulk import batch, inputs, outputs
+from .bulk import batch, inputs, outputs, regions
 from .bulk.progress import Progress
 from .obscure import OBSCURERS
 from .onnx_model import OnnxModel
@@ -37,6 +37,7 @@ class Job:
     recursive: bool = False
     overwrite: bool = False
     jobs: int = 1
+    regions: Path | None = None
 
 
 def parse_args(argv: list[str] | None = None) -> Job:
@@ -60,6 +61,9 @@ def parse_args(argv: list[str] | None = None) -> Job:
     p.add_argument("--thorough", action="store_true",
                    help="also search each photo turned a quarter each way: finds plates in sideways "
                         "pictures, takes 3 times as long")
+    p.add_argument("--regions", type=Path, metavar="FILE",
+                   help="obscure exactly the regions FILE gives for each photo (JSON lines as --json prints "
+                        "them, matched by path), without the model; --pad and --conf do not apply")
     p.add_argument("--model", type=Path, default=model_path(MODEL_FILE), help="ONNX detector")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--overwrite", action="store_true",
@@ -73,7 +77,8 @@ def parse_args(argv: list[str] | None = None) -> Job:
         p.error(str(exc))
     if not a.model.is_file():
         p.error(f"model not found: {a.model}")
-    return Job(tuple(a.inputs), a.output, a.json, a.model, settings, a.quiet, a.recursive, a.overwrite, a.jobs)
+    return Job(tuple(a.inputs), a.output, a.json, a.model, settings, a.quiet, a.recursive, a.overwrite, a.jobs,
+               a.regions)
 
 
 def _positive_int(text: str) -> int:
@@ -99,6 +104,7 @@ def plan(job: Job, found: inputs.Inputs) -> list[batch.Task]:
 
 def run(job: Job) -> int:
     """Returns the exit code: 0 when every photo was anonymised, 1 when any failed (or none was found)."""
+    given = regions.load(job.regions) if job.regions is not None else None
     if job.output_dir is not None and not job.json:
         outputs.prepare_output_folder(job.output_dir)
     found = inputs.collect(list(job.inputs), job.recursive, None if job.json else job.output_dir)
@@ -107,8 +113,11 @@ def run(job: Job) -> int:
     for folder, message in found.unreadable:
         progress.fail(folder, message)
     if tasks:
-        model = batch.SerialModel(OnnxModel(job.model, spin=False))
-        work = partial(batch.anonymise, model=model, settings=job.settings, overwrite=job.overwrite)
+        if given is not None:
+            work = partial(regions.anonymise, given=given, settings=job.settings, overwrite=job.overwrite)
+        else:
+            model = batch.SerialModel(OnnxModel(job.model, spin=False))
+            work = partial(batch.anonymise, model=model, settings=job.settings, overwrite=job.overwrite)
 
         def on_record(record: dict) -> None:
             if job.json:
@@ -136,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     try:
         return run(parse_args(argv))
-    except outputs.OutputError as exc:
+    except (outputs.OutputError, regions.RegionsError) as exc:
         print(f"plateblur: {exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:

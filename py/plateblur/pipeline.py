@@ -90,10 +90,15 @@ def finish(outputs: list[np.ndarray], jobs: list[Job], iou: float) -> Detections
 
 def select(detections: Detections, conf: float) -> Detections:
     """Detections at or above ``conf``, without tile fragments covered by a larger box."""
-    kept = detections[detections.confidence >= conf]
-    if len(kept) < 2:
-        return kept
-    return kept[~contained_in_other(kept.xyxy, FRAGMENT_SHARE)]
+    return detections[select_indices(detections, conf)]
+
+
+def select_indices(detections: Detections, conf: float) -> np.ndarray:
+    """The indices (ascending) of the detections ``select`` keeps."""
+    indices = np.flatnonzero(detections.confidence >= conf)
+    if len(indices) < 2:
+        return indices
+    return indices[~contained_in_other(detections.xyxy[indices], FRAGMENT_SHARE)]
 
 
 def regions_for(kept: Detections, frame_wh: tuple[int, int], settings: Settings) -> np.ndarray:
@@ -105,8 +110,13 @@ def render(frame: np.ndarray, detections: Detections, settings: Settings) -> Ren
     """Obscure a copy of ``frame`` (H, W, C uint8) at the settings' threshold, padding and mode."""
     kept = select(detections, settings.conf)
     regions = regions_for(kept, frame.shape[1::-1], settings)
-    image = OBSCURERS[settings.mode]().apply(frame.copy(), regions, settings.strength)
-    return Rendered(image, kept, regions)
+    return Rendered(obscure(frame, regions, settings), kept, regions)
+
+
+def obscure(frame: np.ndarray, regions: np.ndarray, settings: Settings) -> np.ndarray:
+    """A copy of ``frame`` with exactly ``regions`` (int (N, 4) pixels) hidden in the settings' mode."""
+    return OBSCURERS[settings.mode]().apply(frame.copy(), np.asarray(regions, np.int32).reshape(-1, 4),
+                                            settings.strength)
 
 
 def obscured_patches(frame: np.ndarray, kept: Detections, settings: Settings) -> tuple[np.ndarray, np.ndarray]:

@@ -66,9 +66,9 @@ def chromium(extra_args=()):
 class App:
     """One tab of the app, with what it requested and what went wrong in it."""
 
-    def __init__(self, browser, site_url: str, service_workers: str = "block"):
+    def __init__(self, browser, site_url: str, service_workers: str = "block", **context_options):
         self.site_url = site_url
-        self.context = browser.new_context(service_workers=service_workers, accept_downloads=True)
+        self.context = browser.new_context(service_workers=service_workers, accept_downloads=True, **context_options)
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.downloads: dict[str, tuple[str, bytes]] = {}

@@ -81,6 +81,16 @@ async def rerender(item_id: str, buffer, values):
         return _failure(item_id, exc)
 
 
+async def edit(item_id: str, buffer, values, edits):
+    """The photo with the person's edits (``{removed: [index], added: [[x1, y1, x2, y2]]}``, the
+    whole set each time) from its stored detections: no model run."""
+    try:
+        plain = edits.to_py() if hasattr(edits, "to_py") else edits
+        return _reply(PHOTOS.edit(item_id, bridge.to_bytes(buffer), _settings(values), plain))
+    except Exception as exc:
+        return _failure(item_id, exc)
+
+
 def forget(item_id: str) -> None:
     PHOTOS.forget(item_id)
 

@@ -1,4 +1,5 @@
-"""Photos in the page: decode, detect, obscure, encode; re-render from stored detections.
+"""Photos in the page: decode, detect, obscure, encode; re-render from stored detections and the
+person's edits (proposals removed, regions drawn: edits.py), never running the model again.
 
 Bytes in, a plain dict out (the caller marshals it); the model is any awaitable detector."""
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Callable
 from .. import pipeline
 from ..clock import StageClock
 from ..detections import Detections
+from ..edits import Edits, plan
 from ..imageio import Photo, decode_photo, encode_photo
 from ..settings import Settings
 
@@ -22,6 +24,7 @@ class Photos:
     def __init__(self, cache_pixels: int = CACHE_PIXELS) -> None:
         self.cache_pixels = cache_pixels
         self.detections: dict[str, Detections] = {}
+        self.edits: dict[str, Edits] = {}
         self.decoded: OrderedDict[str, Photo] = OrderedDict()
 
     def _decode(self, item_id: str, data: bytes, clock: StageClock) -> Photo:
@@ -49,27 +52,37 @@ class Photos:
         photo = self._decode(item_id, data, clock)
         detections = await pipeline.detect_async(photo.rgb, model, model.input_wh, settings, clock, count_pass)
         self.detections[item_id] = detections
-        result = self._result(item_id, photo, detections, settings, clock)
+        result = self._result(item_id, photo, settings, clock)
         result["timings"]["runs"] = len(passes)
         return result
 
     def rerender(self, item_id: str, data: bytes, settings: Settings) -> dict:
-        """Obscure again with new settings from the stored detections (no model run)."""
+        """Obscure again with new settings from the stored detections and edits (no model run)."""
         clock = StageClock()
         photo = self._decode(item_id, data, clock)
-        return self._result(item_id, photo, self.detections[item_id], settings, clock)
+        return self._result(item_id, photo, settings, clock)
+
+    def edit(self, item_id: str, data: bytes, settings: Settings, edits: dict | None) -> dict:
+        """Replace the photo's edits (the whole set, see Edits.from_plain) and obscure again (no model run)."""
+        edited = Edits.from_plain(edits, len(self.detections[item_id]))
+        self.edits[item_id] = edited
+        return self.rerender(item_id, data, settings)
 
     def forget(self, item_id: str) -> None:
         self.detections.pop(item_id, None)
+        self.edits.pop(item_id, None)
         self.decoded.pop(item_id, None)
 
-    @staticmethod
-    def _result(item_id: str, photo: Photo, detections: Detections, settings: Settings, clock: StageClock) -> dict:
-        rendered = pipeline.render(photo.rgb, detections, settings)
-        clock.lap("obscure")
-        encoded = encode_photo(photo, rendered.image)
-        clock.lap("encode")
+    def _result(self, item_id: str, photo: Photo, settings: Settings, clock: StageClock) -> dict:
+        detections, edits = self.detections[item_id], self.edits.get(item_id, Edits())
         h, w = photo.rgb.shape[:2]
+        regions = plan(detections, (w, h), settings, edits)
+        image = pipeline.obscure(photo.rgb, regions.regions, settings)
+        clock.lap("obscure")
+        encoded = encode_photo(photo, image)
+        clock.lap("encode")
         return {"ok": True, "id": item_id, "width": w, "height": h, "mime": photo.mime,
-                "extension": photo.extension, "boxes": rendered.detections.to_rows(),
-                "regions": rendered.regions.tolist(), "timings": clock.ms(), "data": encoded}
+                "extension": photo.extension, "boxes": regions.kept.to_rows(),
+                "regions": regions.regions.tolist(), "region_ids": regions.ids,
+                "removed": sorted(edits.removed), "added": [list(box) for box in edits.added],
+                "timings": clock.ms(), "data": encoded}

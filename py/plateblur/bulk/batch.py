@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .. import pipeline
-from ..imageio import ImageError, decode_photo, encode_photo
+from ..imageio import ImageError, Photo, decode_photo, encode_photo
 from ..settings import Settings
 from .outputs import reason, with_extension, write_atomic
 
@@ -40,17 +40,26 @@ class SerialModel:
 
 def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
     """One photo: the JSON record of what was found (and where the result went); raises on failure."""
-    try:
-        data = task.source.read_bytes()
-    except OSError as exc:
-        raise ImageError(f"cannot read the file ({reason(exc)})") from None
-    photo = decode_photo(data)
+    photo = read_photo(task.source)
     rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, model, model.input_wh, settings), settings)
     h, w = photo.rgb.shape[:2]
     record = {"path": str(task.source), "width": w, "height": h, "boxes": rendered.detections.to_rows(),
               "regions": rendered.regions.tolist()}
+    return save(task, photo, rendered.image, record, overwrite)
+
+
+def read_photo(source: Path) -> Photo:
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise ImageError(f"cannot read the file ({reason(exc)})") from None
+    return decode_photo(data)
+
+
+def save(task: Task, photo: Photo, image, record: dict, overwrite: bool) -> dict:
+    """Write the anonymised ``image`` where the task says (nothing for --json); the record, with its output."""
     if task.base is not None:
-        encoded = encode_photo(photo, rendered.image)
+        encoded = encode_photo(photo, image)
         target = with_extension(task.base, photo.extension)
         try:
             write_atomic(target, encoded, overwrite)

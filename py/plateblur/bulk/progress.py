@@ -45,10 +45,10 @@ class Progress:
             self.fail(record["path"], record["error"])
         else:
             self.done += 1
-            self.plates += len(record["boxes"])
+            self.plates += len(record["regions"])
             if self.chatty and self.bar is None:
                 self.say(f"[{self.done + self.failed}/{self.total}] {record['path']} -> "
-                         f"{record.get('output', '-')}: {plural(len(record['boxes']), 'plate')}")
+                         f"{record.get('output', '-')}: {plural(len(record['regions']), 'plate')}")
         if self.bar is not None:
             self.bar.update()
 

@@ -1,0 +1,83 @@
+"""A person's corrections to what the detector proposed for one photo: proposals removed, regions drawn.
+
+Proposals are named by their index in the photo's stored Detections, which stay fixed until the photo
+is detected again, so a removal holds whatever the threshold and padding: a proposal removed at one
+threshold stays removed at any other. A drawn region is obscured exactly as drawn (no padding, no
+threshold: what the person outlined is what is hidden)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .boxes import to_pixel_regions
+from .detections import Detections
+from .pipeline import regions_for, select_indices
+from .settings import Settings
+
+
+class EditError(ValueError):
+    """Edits that do not fit the photo (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Edits:
+    removed: frozenset[int] = frozenset()                       # indices into the stored detections
+    added: tuple[tuple[float, float, float, float], ...] = ()    # x1, y1, x2, y2 in photo pixels
+
+    @classmethod
+    def from_plain(cls, value: dict | None, detections: int) -> "Edits":
+        """From ``{"removed": [index, ...], "added": [[x1, y1, x2, y2], ...]}`` (JSON-like);
+        ``detections``: how many the photo has stored."""
+        value = value or {}
+        try:
+            removed = frozenset(int(i) for i in value.get("removed") or ())
+            added = tuple(tuple(float(v) for v in box) for box in value.get("added") or ())
+        except (TypeError, ValueError) as exc:
+            raise EditError(f"edits must be whole-number indices and numeric boxes ({exc})") from None
+        if any(not 0 <= i < detections for i in removed):
+            raise EditError(f"a removed proposal is not one of the photo's {detections}")
+        if any(len(box) != 4 or not np.isfinite(box).all() for box in added):
+            raise EditError("a drawn region must be four finite numbers x1, y1, x2, y2")
+        return cls(removed, added)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to obscure: ``regions`` int32 (N, 4) with ``ids`` parallel to them ("d<i>": stored
+    detection i, padded; "a<j>": drawn region j); ``kept``: the detections obscured."""
+
+    kept: Detections
+    regions: np.ndarray
+    ids: list[str]
+
+
+def plan(detections: Detections, frame_wh: tuple[int, int], settings: Settings, edits: Edits = Edits()) -> Plan:
+    """The regions for the detections at the settings' threshold, less the removed ones, plus the drawn ones."""
+    indices = [i for i in select_indices(detections, settings.conf).tolist() if i not in edits.removed]
+    kept = detections[np.asarray(indices, np.intp)]
+    regions, ids = [], []
+    for i, box in zip(indices, regions_for_each(kept, frame_wh, settings)):
+        if box is not None:
+            regions.append(box)
+            ids.append(f"d{i}")
+    for j, box in enumerate(edits.added):
+        drawn = to_pixel_regions(np.asarray([_ordered(box)], np.float32), frame_wh)
+        if len(drawn):
+            regions.append(drawn[0])
+            ids.append(f"a{j}")
+    return Plan(kept, np.asarray(regions, np.int32).reshape(-1, 4), ids)
+
+
+def regions_for_each(kept: Detections, frame_wh: tuple[int, int], settings: Settings) -> list[np.ndarray | None]:
+    """``regions_for`` one box at a time, so each region keeps its box's place (None: no pixel)."""
+    out = []
+    for k in range(len(kept)):
+        region = regions_for(kept[k], frame_wh, settings)
+        out.append(region[0] if len(region) else None)
+    return out
+
+
+def _ordered(box) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = box
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
