@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from tests.support import REPO_ROOT
@@ -38,7 +39,8 @@ TYPES = {  # what the browser must be told (nosniff: it guesses nothing)
     "/models/MODEL_CARD.md": "text/markdown; charset=utf-8",
     "/py/plateblur/browser/worker.py": "text/x-python; charset=utf-8",
     "/NOTICE": "text/plain; charset=utf-8",
-    "/mini-coi.js": "text/javascript; charset=utf-8",
+    "/service-worker.js": "text/javascript; charset=utf-8",
+    "/site-manifest.js": "text/javascript; charset=utf-8",
 }
 POLICY_SOURCES = {"'self'", "'none'", "'wasm-unsafe-eval'", "blob:", "data:"}
 
@@ -94,7 +96,7 @@ def test_headers(server):
             assert isolation_headers == {"Cross-Origin-Opener-Policy": "same-origin",
                                          "Cross-Origin-Embedder-Policy": "require-corp",
                                          "Cross-Origin-Resource-Policy": "same-origin"}
-        else:   # GitHub Pages sends neither: the <meta> holds the policy, mini-coi isolates
+        else:   # GitHub Pages sends neither: the <meta> holds the policy, the service worker adds both
             assert "Content-Security-Policy" not in headers
             assert isolation_headers == dict.fromkeys(serve.ISOLATION_HEADERS)
 
@@ -141,9 +143,10 @@ def test_index_html_has_nothing_inline_the_policy_would_block():
 
 
 def test_pages_publishes_exactly_the_served_files(tmp_path):
-    assert site_files.export(tmp_path) == len(site_files.files())
+    assert site_files.export(tmp_path) == len(site_files.files()) + 1
     published = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert published == sorted(site_files.files())
+    assert published == sorted(site_files.files() + [Path(site_files.MANIFEST)])
+    assert (tmp_path / site_files.MANIFEST).read_text() == site_files.manifest_js()
     workflow = (REPO_ROOT / ".github" / "workflows" / "pages.yml").read_text()
     assert "-m tools.site_files _site" in workflow and "cp -r" not in workflow
 
