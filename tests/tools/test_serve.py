@@ -194,3 +194,26 @@ def test_unchanged_files_are_revalidated_not_sent_again(server):
     connection.request("GET", path, headers={"If-None-Match": '"another-version"'})
     assert connection.getresponse().status == 200
     connection.close()
+
+
+def test_the_manifest_lists_every_site_file_by_hash_and_its_version_follows_them(server, tmp_path):
+    """What the service worker caches: every file but source maps and the worker itself, each with its
+    size and SHA-256; served fresh by the server, and a new version when any file changes."""
+    import hashlib
+    import json
+
+    response = request(server[0], "/" + site_files.MANIFEST, "GET")
+    assert (response.status, response.getheader("Content-Type")) == (200, "text/javascript; charset=utf-8")
+    manifest = site_files.manifest()
+    expected = {p.as_posix() for p in site_files.files()} - {"service-worker.js"}
+    assert set(manifest["files"]) == {p for p in expected if not p.endswith(".map")}
+    size, digest = manifest["files"]["models/plates-ref-v2.onnx"]
+    model = (REPO_ROOT / "models" / "plates-ref-v2.onnx").read_bytes()
+    assert (size, digest) == (len(model), hashlib.sha256(model).hexdigest())
+    assert manifest["headers"] == site_files.site_headers()
+    assert json.loads(site_files.manifest_js().split("self.SITE = ", 1)[1].rstrip(";\n")) == manifest
+
+    site_files.export(tmp_path)
+    assert site_files.manifest(tmp_path) == manifest
+    (tmp_path / "web" / "style.css").write_text("/* changed */")
+    assert site_files.manifest(tmp_path)["version"] != manifest["version"]
