@@ -13,13 +13,14 @@ import sys
 from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[1]
+SERVICE_WORKER = "service-worker.js"   # not in the manifest: the browser keeps the worker itself
 # Files, and folders whose files are all part of the site (relative to the repo root).
-SITE = ("index.html", "pyscript.toml", "service-worker.js", "NOTICE", "LICENSE",
+SITE = ("index.html", "pyscript.toml", SERVICE_WORKER, "NOTICE", "LICENSE",
         "web/", "vendor/", "models/", "py/plateblur/")
 SKIPPED = ("__pycache__", ".pyc")             # never served, never published
 # Generated from the files (never stored in the checkout): what service-worker.js caches, by content hash.
 MANIFEST = "site-manifest.js"
-NOT_PRECACHED = ("service-worker.js", ".map")   # the browser keeps the worker itself; maps are for devtools
+NOT_PRECACHED = (".map",)                      # source maps: only the developer tools ask for them
 TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
@@ -93,7 +94,7 @@ def manifest(root: Path = ROOT) -> dict:
     """The release the service worker caches: every file the page may need offline with its size and
     SHA-256, the headers and types it serves them with, and a version that changes with any of these."""
     cached = {p.as_posix(): [(root / p).stat().st_size, _sha256(root / p)]
-              for p in files(root) if not p.as_posix().endswith(NOT_PRECACHED)}
+              for p in files(root) if p.as_posix() != SERVICE_WORKER and p.suffix not in NOT_PRECACHED}
     release = {"headers": site_headers(root), "types": TYPES, "files": cached}
     version = hashlib.sha256(json.dumps(release, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, **release}

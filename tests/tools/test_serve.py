@@ -206,6 +206,7 @@ def test_the_manifest_lists_every_site_file_by_hash_and_its_version_follows_them
     assert (response.status, response.getheader("Content-Type")) == (200, "text/javascript; charset=utf-8")
     manifest = site_files.manifest()
     expected = {p.as_posix() for p in site_files.files()} - {"service-worker.js"}
+    assert "vendor/pyscript/service-worker.js" in expected
     assert set(manifest["files"]) == {p for p in expected if not p.endswith(".map")}
     size, digest = manifest["files"]["models/plates-ref-v2.onnx"]
     model = (REPO_ROOT / "models" / "plates-ref-v2.onnx").read_bytes()
