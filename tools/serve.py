@@ -1,14 +1,14 @@
-"""Static server for the site (only its files, see tools/site_files.py) with the headers the page needs.
-
-Cross-origin isolation (COOP + COEP) lets the PyScript worker and onnxruntime-web's threads use
-SharedArrayBuffer. Any static host that sends these headers works; GitHub Pages gets them from
-mini-coi's service worker instead. The Content-Security-Policy is index.html's own <meta> (all that
-GitHub Pages has), sent as a header too: a header also covers the workers loaded from URLs."""
+"""Static server for the site (only its files, see tools/site_files.py) with the headers the page needs
+(site_files.site_headers: cross-origin isolation and the Content-Security-Policy). Any static host that
+sends these headers works; GitHub Pages gets them from the site's service worker instead.
+The service worker's manifest is generated here on each request, so it always matches the files."""
 from __future__ import annotations
 
 import argparse
 import email.utils
+import hashlib
 import http.server
+import io
 import sys
 import threading
 import urllib.error
@@ -18,23 +18,14 @@ from pathlib import Path
 
 from tools import site_files
 
-ISOLATION_HEADERS = {
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Embedder-Policy": "require-corp",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
-# frame-ancestors works only in a header (a <meta> policy ignores it): no other site may frame the page.
-FRAME_ANCESTORS = "frame-ancestors 'none'"
+ISOLATION_HEADERS = site_files.ISOLATION_HEADERS
 
 
-def response_headers(isolation: bool = True) -> dict[str, str]:
+def response_headers(isolation: bool = True, root: Path = site_files.ROOT) -> dict[str, str]:
     """Sent with every response. ``isolation=False`` is GitHub Pages: no COOP/COEP and no policy header
-    (the page has its <meta>)."""
+    (the page has its <meta>, the service worker adds them)."""
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
-    if isolation:
-        headers |= ISOLATION_HEADERS
-        headers["Content-Security-Policy"] = f"{site_files.content_security_policy()}; {FRAME_ANCESTORS}"
-    return headers
+    return headers | site_files.site_headers(root) if isolation else headers
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -42,7 +33,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-        file = site_files.site_file(path, self.server.extra)
+        if path == "/" + site_files.MANIFEST:
+            return self._manifest()
+        file = site_files.site_file(path, self.server.extra, self.server.root)
         if file is None:
             self.send_error(404, "Not Found")
             return None
@@ -63,6 +56,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         return body
+
+    def _manifest(self):
+        body = site_files.manifest_js(self.server.root).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", site_files.TYPES[".js"])
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+        self.end_headers()
+        return io.BytesIO(body)
 
     def _unchanged(self, etag: str, mtime: float) -> bool:
         if "If-None-Match" in self.headers:
@@ -92,12 +94,13 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 def make_server(host: str, port: int, verbose: bool = False, isolation: bool = True,
-                extra: tuple[str, ...] = ()) -> Server:
-    """``isolation=False`` serves like GitHub Pages: no COOP/COEP headers (mini-coi steps in) and the
-    policy only in index.html's <meta>. ``extra`` serves more (e.g. "build/models/" for benchmarks)."""
+                extra: tuple[str, ...] = (), root: Path = site_files.ROOT) -> Server:
+    """``isolation=False`` serves like GitHub Pages: no COOP/COEP headers (the service worker adds them)
+    and the policy only in index.html's <meta>. ``extra`` serves more (e.g. "build/models/" for
+    benchmarks); ``root`` serves a copy of the site (site_files.export) instead of the checkout."""
     server = Server((host, port), Handler)
-    server.extra = extra
-    server.headers = response_headers(isolation)
+    server.extra, server.root = extra, root
+    server.headers = response_headers(isolation, root)
     server.verbose = verbose
     return server
 
@@ -125,7 +128,7 @@ def main() -> None:
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--no-isolation-headers", action="store_true",
                    help="send no COOP/COEP headers and no policy header, like GitHub Pages "
-                        "(the page then uses mini-coi and its <meta> policy)")
+                        "(the page then gets them from its service worker)")
     p.add_argument("--self-check", action="store_true", help="answer one request for the page, then stop")
     a = p.parse_args()
     try:

@@ -2,6 +2,7 @@
 import { $, PhotoCard } from "./card.js";
 import { LiveCamera, cameraMessage } from "./camera.js";
 import { uniqueNames } from "./names.js";
+import { serviceWorkerReady } from "./offline.js";
 import { SettingsForm } from "./settings-form.js";
 import { VideoCard } from "./video/card.js";
 import { WorkerClient } from "./worker-client.js";
@@ -21,16 +22,20 @@ function setLoad(text, fraction) {
   if (fraction !== undefined) $("#load-progress").value = fraction;
 }
 
-const percent = (done, total) => (total ? `${Math.round((100 * done) / total)}%` : "");
+const bytes = (done, total) => (total ? `${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : "");
+
+function onDownload(done, total) {    // the service worker's first install: every file of the release
+  setLoad(`Downloading the app for offline use… ${bytes(done, total)}`, total ? done / total : 0);
+}
 
 function onProgress(stage, done, total) {
   const step = STARTUP.indexOf(stage === "runtime" ? done : stage);
   if (stage === "runtime" && step >= 0) setLoad(`${done}…`, step / STARTUP.length);
   else if (stage === "download-photo-model") {
-    setLoad(`Loading the plate detector… ${percent(done, total)}`, (step + (total ? done / total : 0)) / STARTUP.length);
+    setLoad(`Loading the plate detector… ${bytes(done, total)}`, (step + (total ? done / total : 0)) / STARTUP.length);
   } else if (stage === "compile-photo-model") setLoad("Preparing the detector…", step / STARTUP.length);
   else if (stage === "download-stream-model" || stage === "compile-stream-model") {
-    const text = `Loading the video detector… ${stage.startsWith("download") ? percent(done, total) : ""}`;
+    const text = `Loading the video detector… ${stage.startsWith("download") ? bytes(done, total) : ""}`;
     if (current) current.card.setStatus(text);
     else $("#camera-status").textContent = text;
   } else if (stage === "detect-pass" && current && total > 1) {
@@ -52,6 +57,9 @@ client.on("video-progress", ({ id, done, packets, config }) => {
 async function start() {
   document.body.dataset.app = "loading";
   try {
+    const offline = await serviceWorkerReady(onDownload);
+    document.body.dataset.offline = offline.offline ? "yes" : "no";
+    if (!offline.offline) console.info(`not available offline: ${offline.reason}`);
     // ?model=path/to.onnx (same site) swaps the detector, for benchmarks and comparisons
     const model = new URLSearchParams(location.search).get("model");
     const info = await client.start(model && !/^[a-z]+:|^\/\//i.test(model) ? model : undefined);

@@ -1,6 +1,5 @@
 // Starts the Python worker and speaks its protocol (py/plateblur/browser/protocol.json): calls through
 // PyScript's worker.sync, progress through the one callback, frames and packets over a MessagePort.
-import { PyWorker } from "../vendor/pyscript/core.js";
 import protocol from "../py/plateblur/browser/protocol.json" with { type: "json" };
 
 const siteURL = new URL("..", import.meta.url).href;          // the folder index.html is served from
@@ -21,6 +20,7 @@ export class WorkerClient {
     const threads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
     // `version` names the local Pyodide: PyWorker does not read `interpreter` from the config itself.
     const options = { config: `${siteURL}pyscript.toml`, version: `${siteURL}vendor/pyodide/pyodide.mjs` };
+    const { PyWorker } = await import("../vendor/pyscript/core.js");
     const worker = await PyWorker(`${siteURL}py/plateblur/browser/worker.py`, options);
     worker.sync.progress = (stage, done, total) => this.onProgress(stage, done, total);
     const info = await (modelFile ? worker.sync.load(siteURL, threads, modelFile) : worker.sync.load(siteURL, threads));

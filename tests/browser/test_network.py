@@ -28,8 +28,8 @@ def test_the_guard_sees_a_request_to_another_host(browser, site_url):
         app.close()
 
 
-def test_without_isolation_headers_mini_coi_isolates_the_page(browser):
-    """GitHub Pages sends no COOP/COEP: mini-coi's service worker must add them (after one reload)."""
+def test_without_isolation_headers_the_service_worker_isolates_the_page(browser):
+    """GitHub Pages sends no COOP/COEP: the site's service worker must add them (after one reload)."""
     with local_site(isolation=False) as url:
         app = App(browser, url, service_workers="allow")
         try:

@@ -83,7 +83,8 @@ def test_a_worker_loaded_from_the_site_cannot_send_elsewhere(served):
 
 
 def test_as_on_github_pages_the_meta_policy_guards_the_page_and_the_python_worker(browser):
-    """No policy header (Pages cannot send one): index.html's <meta> alone; mini-coi isolates the page."""
+    """No policy header from the host (Pages cannot send one): index.html's <meta>, and the service worker
+    isolates the page and adds the policy header to what it serves."""
     with local_site(isolation=False) as url:
         app, failures = open_app(browser, url, service_workers="allow")
         try:
@@ -91,6 +92,10 @@ def test_as_on_github_pages_the_meta_policy_guards_the_page_and_the_python_worke
             assert app.csp_violations() == []
             assert app.page.evaluate(SEND_ELSEWHERE, ELSEWHERE) == BLOCKED_IN_PAGE
             assert python_worker(app).evaluate(SEND_ELSEWHERE, ELSEWHERE) == BLOCKED_IN_WORKER
+            # A worker loaded from a URL has no <meta>: the service worker's policy header guards it
+            with app.page.expect_worker(lambda w: w.url.endswith("ort-wasm-simd-threaded.mjs")) as info:
+                app.page.evaluate(URL_WORKER)
+            assert info.value.evaluate(SEND_ELSEWHERE, ELSEWHERE) == BLOCKED_IN_WORKER
             assert_nothing_left(app, failures)
         finally:
             app.close()

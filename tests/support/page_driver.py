@@ -35,14 +35,16 @@ addEventListener("securitypolicyviolation", (e) => __cspViolations.push(`${e.eff
 
 
 @contextmanager
-def local_site(isolation: bool = True, extra: tuple[str, ...] = ()):
-    """Serve the site (and ``extra``, see make_server) on a free local port; yields the base URL."""
-    server = make_server("127.0.0.1", 0, isolation=isolation, extra=extra)
+def local_site(isolation: bool = True, extra: tuple[str, ...] = (), root: Path | None = None):
+    """Serve the site (and ``extra``, see make_server; or a copy of it in ``root``) on a free local port;
+    yields the base URL. Afterwards the port refuses connections."""
+    server = make_server("127.0.0.1", 0, isolation=isolation, extra=extra, **({"root": root} if root else {}))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def launch(playwright, extra_args=()):

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from tests.support import REPO_ROOT
@@ -38,7 +39,8 @@ TYPES = {  # what the browser must be told (nosniff: it guesses nothing)
     "/models/MODEL_CARD.md": "text/markdown; charset=utf-8",
     "/py/plateblur/browser/worker.py": "text/x-python; charset=utf-8",
     "/NOTICE": "text/plain; charset=utf-8",
-    "/mini-coi.js": "text/javascript; charset=utf-8",
+    "/service-worker.js": "text/javascript; charset=utf-8",
+    "/site-manifest.js": "text/javascript; charset=utf-8",
 }
 POLICY_SOURCES = {"'self'", "'none'", "'wasm-unsafe-eval'", "blob:", "data:"}
 
@@ -94,7 +96,7 @@ def test_headers(server):
             assert isolation_headers == {"Cross-Origin-Opener-Policy": "same-origin",
                                          "Cross-Origin-Embedder-Policy": "require-corp",
                                          "Cross-Origin-Resource-Policy": "same-origin"}
-        else:   # GitHub Pages sends neither: the <meta> holds the policy, mini-coi isolates
+        else:   # GitHub Pages sends neither: the <meta> holds the policy, the service worker adds both
             assert "Content-Security-Policy" not in headers
             assert isolation_headers == dict.fromkeys(serve.ISOLATION_HEADERS)
 
@@ -141,9 +143,10 @@ def test_index_html_has_nothing_inline_the_policy_would_block():
 
 
 def test_pages_publishes_exactly_the_served_files(tmp_path):
-    assert site_files.export(tmp_path) == len(site_files.files())
+    assert site_files.export(tmp_path) == len(site_files.files()) + 1
     published = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert published == sorted(site_files.files())
+    assert published == sorted(site_files.files() + [Path(site_files.MANIFEST)])
+    assert (tmp_path / site_files.MANIFEST).read_text() == site_files.manifest_js()
     workflow = (REPO_ROOT / ".github" / "workflows" / "pages.yml").read_text()
     assert "-m tools.site_files _site" in workflow and "cp -r" not in workflow
 
@@ -191,3 +194,27 @@ def test_unchanged_files_are_revalidated_not_sent_again(server):
     connection.request("GET", path, headers={"If-None-Match": '"another-version"'})
     assert connection.getresponse().status == 200
     connection.close()
+
+
+def test_the_manifest_lists_every_site_file_by_hash_and_its_version_follows_them(server, tmp_path):
+    """What the service worker caches: every file but source maps and the worker itself, each with its
+    size and SHA-256; served fresh by the server, and a new version when any file changes."""
+    import hashlib
+    import json
+
+    response = request(server[0], "/" + site_files.MANIFEST, "GET")
+    assert (response.status, response.getheader("Content-Type")) == (200, "text/javascript; charset=utf-8")
+    manifest = site_files.manifest()
+    expected = {p.as_posix() for p in site_files.files()} - {"service-worker.js"}
+    assert "vendor/pyscript/service-worker.js" in expected
+    assert set(manifest["files"]) == {p for p in expected if not p.endswith(".map")}
+    size, digest = manifest["files"]["models/plates-ref-v2.onnx"]
+    model = (REPO_ROOT / "models" / "plates-ref-v2.onnx").read_bytes()
+    assert (size, digest) == (len(model), hashlib.sha256(model).hexdigest())
+    assert manifest["headers"] == site_files.site_headers()
+    assert json.loads(site_files.manifest_js().split("self.SITE = ", 1)[1].rstrip(";\n")) == manifest
+
+    site_files.export(tmp_path)
+    assert site_files.manifest(tmp_path) == manifest
+    (tmp_path / "web" / "style.css").write_text("/* changed */")
+    assert site_files.manifest(tmp_path)["version"] != manifest["version"]
