@@ -9,9 +9,19 @@ import { FrameJob } from "./frame-job.js";
 import { namedError, on, post } from "./port.js";
 
 const OUTPUTS = {          // input container -> what we write (streamed to disk: no in-memory index)
-  webm: { format: () => new mb.WebMOutputFormat(), video: "vp9", mime: "video/webm", extension: ".webm" },
-  mp4: { format: () => new mb.Mp4OutputFormat({ fastStart: false }), video: "avc", mime: "video/mp4", extension: ".mp4" },
+  webm: { format: () => new mb.WebMOutputFormat(), video: ["vp9", "vp8", "av1"], mime: "video/webm", extension: ".webm" },
+  mp4: { format: () => new mb.Mp4OutputFormat({ fastStart: false }), video: ["avc", "vp9", "av1"], mime: "video/mp4",
+         extension: ".mp4" },
 };
+
+// The output's first video codec this browser encodes at the video's size (H.264 needs even sides).
+async function videoCodec(output, width, height) {
+  for (const codec of output.video) {
+    if (codec === "avc" && (width % 2 || height % 2)) continue;
+    if (await mb.canEncodeVideo(codec, { width, height })) return codec;
+  }
+  throw namedError("VideoError", `this browser cannot encode a ${width}×${height} video into ${output.extension}`);
+}
 const AUDIO_LEAD_S = 0.5;                 // audio packets are muxed this far ahead of the video
 const REPORT_EVERY_MS = 100;              // progress and new packets go to the page at most this often
 
@@ -112,9 +122,10 @@ export class VideoFileJob extends FrameJob {
     const mime = await this.input.getMimeType();
     this.output = OUTPUTS[mime.includes("webm") || mime.includes("matroska") ? "webm" : "mp4"];
     this.samples = new mb.VideoSampleSink(this.video).samples();
+    const codec = await videoCodec(this.output, this.width, this.height);
     this.spill = await exportTarget(this.output.extension);
     this.muxer = new mb.Output({ format: this.output.format(), target: this.spill.target });
-    this.videoSource = new mb.VideoSampleSource(videoEncoding(this.output.video, {
+    this.videoSource = new mb.VideoSampleSource(videoEncoding(codec, {
       onEncodedPacket: (packet, meta) => {
         if (meta?.decoderConfig) this.decoderConfig = meta.decoderConfig;
         this.packets.push({ timestamp: packet.microsecondTimestamp, duration: packet.microsecondDuration,
