@@ -9,9 +9,9 @@ import protocol from "../py/plateblur/browser/protocol.json" with { type: "json"
 const siteURL = new URL("..", import.meta.url).href;          // the folder index.html is served from
 const PING_EVERY_MS = 1000;
 // The longest a ping may wait for its answer. The worker answers at once unless Python computes
-// without awaiting (a model run, decoding or encoding a large photo): the longest such stretch
-// measured was 2.6 s (a 20-megapixel photo on a busy 2-core machine; a video frame: under 1 s), so a
-// much slower device still stays well within it.
+// without awaiting (a model run, decoding or encoding a photo): the longest wait measured was 2.6 s
+// (video frames, photos, worker start-ups, on 2 cores shared with a load average near 20), so a
+// device several times slower, or a much larger photo, still stays within the limit.
 export const SILENCE_LIMIT_MS = 15_000;
 
 const LOST = {

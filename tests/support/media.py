@@ -136,11 +136,12 @@ def audio_tracks(path: Path) -> list[list[bytes]]:
     import av
 
     with av.open(str(path)) as container:
-        streams = list(container.streams.audio)
-        packets: list[list[bytes]] = [[] for _ in streams]
-        for packet in container.demux(streams):
-            if packet.size:
-                packets[streams.index(packet.stream)].append(bytes(packet))
+        order = {stream.index: k for k, stream in enumerate(container.streams.audio)}
+        packets: list[list[bytes]] = [[] for _ in order]
+        if order:
+            for packet in container.demux(list(container.streams.audio)):
+                if packet.size:
+                    packets[order[packet.stream.index]].append(bytes(packet))
         return packets
 
 
