@@ -66,17 +66,15 @@ def test_export_keeps_every_frame_its_timing_and_audio_and_hides_every_plate(app
 
 
 def test_download_all_holds_every_video_export(app, processed):
-    exports = {}
-    for name in CLIPS:
-        filename, data = app.download(processed[name])
-        exports[filename] = data
+    exports = [app.download(processed[name])[1] for name in CLIPS]
     button = app.page.locator("#download-all")
     assert button.is_visible()
     with app.page.expect_download() as info:
         button.click()
     with zipfile.ZipFile(info.value.path()) as archive:
-        zipped = {n: archive.read(n) for n in archive.namelist()}
-    assert {n: zipped.get(n) for n in exports} == exports
+        zipped = [archive.read(n) for n in archive.namelist()]
+    assert len(zipped) == len(CLIPS)                   # pan.mp4 and pan.mov both give pan_anonymised.mp4: renamed
+    assert all(data in zipped for data in exports), "a video export is missing from the zip"
 
 
 def canvas_frame(app, card) -> tuple[np.ndarray, int]:
