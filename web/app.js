@@ -1,6 +1,7 @@
 // Main thread: wires the page to the Python worker. No image work happens here.
 import { $, PhotoCard } from "./card.js";
 import { LiveCamera, cameraMessage } from "./camera.js";
+import { keepExport } from "./exports.js";
 import { uniqueNames } from "./names.js";
 import { serviceWorkerReady } from "./offline.js";
 import { SettingsForm } from "./settings-form.js";
@@ -9,7 +10,7 @@ import { WorkerClient } from "./worker-client.js";
 
 const STARTUP = ["Loading Pyodide", "Loading packages", "Loaded packages", "Loaded Pyodide",
                  "download-photo-model", "compile-photo-model"];
-const items = new Map();          // id -> {id, file, card, buffer?, cancelled}
+const items = new Map();          // id -> {id, file, card, buffer?, cancelled, worker?, export?}
 let queue = Promise.resolve();    // files are processed one at a time, in the order given
 let current = null;               // the item being processed
 let renderGeneration = 0;
@@ -45,7 +46,17 @@ function onProgress(stage, done, total) {
 
 const client = new WorkerClient(onProgress);
 const settings = new SettingsForm($("#controls"), onSettingsChanged);
-client.on("video-info", ({ id, info }) => items.get(id)?.card.info(info));
+client.on("video-info", ({ id, info, export: name }) => {
+  const item = items.get(id);
+  // the page holds the export file from now on; one whose item is gone or failed already is deleted
+  if (name) {
+    keepExport(name).then((release) => {
+      if (items.has(id) && item.card.state !== "error") item.export = release;
+      else release({ remove: true });
+    });
+  }
+  item?.card.info(info);
+});
 client.on("video-progress", ({ id, done, packets, config }) => {
   const card = items.get(id)?.card;
   if (!card) return;
@@ -56,6 +67,7 @@ client.on("video-progress", ({ id, done, packets, config }) => {
 
 async function start() {
   document.body.dataset.app = "loading";
+  $("[data-action=camera-start]").disabled = true;
   try {
     const offline = await serviceWorkerReady(onDownload);
     document.body.dataset.offline = offline.offline ? "yes" : "no";
@@ -63,9 +75,13 @@ async function start() {
     // ?model=path/to.onnx (same site) swaps the detector, for benchmarks and comparisons
     const model = new URLSearchParams(location.search).get("model");
     const info = await client.start(model && !/^[a-z]+:|^\/\//i.test(model) ? model : undefined);
-    settings.ready(info.settings);
-    setLoad(`Ready (detector loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos or videos to start.`, 1);
-    window.plateblur = { info, sync: client.api };    // for the benchmarks
+    if (!settings.defaults) settings.ready(info.settings);     // a restart keeps the user's settings
+    const again = client.generation > 1 ? "restarted: " : "";
+    setLoad(`Ready (detector ${again}loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos or videos to start.`, 1);
+    window.plateblur = {           // for the benchmarks and tests
+      info, get sync() { return client.api; }, get worker() { return client.worker; },
+      get longestSilenceMs() { return client.longestSilenceMs; },
+    };
     $("[data-action=camera-start]").disabled = false;
     document.body.dataset.app = "ready";
   } catch (error) {
@@ -96,11 +112,24 @@ async function rerenderPhotos() {
 
 // ---- files --------------------------------------------------------------------------------------
 
-// Containers are told by their first bytes (ISO BMFF "ftyp", EBML), else by the browser's MIME type.
+// ISO BMFF brands of HEIF and AVIF images (stills and sequences): photos, whatever their name.
+const IMAGE_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "mif2", "msf1",
+                              "avif", "avis", "avio", "miaf"]);
+const VIDEO_BRAND = /^(isom|iso\d|mp4\d|avc\d|M4V |qt  |3g|dash)/;
+
+// Containers are told by their first bytes (ISO BMFF "ftyp" unless its brands are an image's, EBML),
+// else by the browser's MIME type.
 async function isVideo(file) {
-  const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
-  const ascii = String.fromCharCode(...head.slice(4, 8));
-  if (["ftyp", "moov", "mdat", "wide", "free"].includes(ascii)) return true;
+  const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
+  const text = (from, to) => String.fromCharCode(...head.slice(from, to));
+  const box = text(4, 8);
+  if (box === "ftyp") {
+    const major = text(8, 12);
+    const end = Math.min(new DataView(head.buffer).getUint32(0), head.length);
+    const compatible = Array.from({ length: Math.max(0, (end - 16) >> 2) }, (_, i) => text(16 + 4 * i, 20 + 4 * i));
+    return !(IMAGE_BRANDS.has(major) || (!VIDEO_BRAND.test(major) && compatible.some((b) => IMAGE_BRANDS.has(b))));
+  }
+  if (["moov", "mdat", "wide", "free"].includes(box)) return true;
   if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return true;
   return file.type.startsWith("video/");
 }
@@ -111,7 +140,14 @@ function addFiles(files) {
     items.set(item.id, item);
     const shown = isVideo(file).then((video) => {
       const remove = () => removeItem(item);
-      const render = (edits) => client.api.edit(item.id, item.buffer, settings.values(), edits);
+      const render = async (edits) => {
+        if (item.worker !== client.generation) {    // a restarted worker has not seen the photo: it detects again
+          item.worker = client.generation;
+          const fresh = await client.api.process_photo(item.id, item.buffer, settings.values());
+          if (!fresh.ok) return fresh;
+        }
+        return client.api.edit(item.id, item.buffer, settings.values(), edits);
+      };
       item.card = video ? new VideoCard(file, remove, () => cancelItem(item)) : new PhotoCard(file, remove, render);
       $("#results").append(item.card.el);                 // in the order the files were given
     });
@@ -142,20 +178,36 @@ async function processItem(item) {
       card.setState("working", "Detecting…");
       item.buffer = await item.file.arrayBuffer();
       card.showOriginal();
+      item.worker = client.generation;
       card.show(await client.api.process_photo(item.id, item.buffer, settings.values()));
     }
   } catch (error) {
     card.show({ ok: false, error: error?.message || String(error) });
   } finally {
     current = null;
+    if (card.state !== "done") releaseExport(item);
     updateBatch();
   }
 }
+
+function releaseExport(item) {
+  item.export?.({ remove: true });
+  item.export = null;
+}
+
+// The worker was given up (web/worker-client.js): the call in flight has failed with the reason;
+// a new worker starts, and the queue goes on with it.
+client.onLost = () => {
+  setLoad("The anonymiser stopped; restarting it…", 0);
+  ready = start();
+  ready.catch(() => {});
+};
 
 function removeItem(item) {
   if (item.card.state === "working" || item.card.state === "queued") cancelItem(item);
   item.card.close();
   items.delete(item.id);
+  releaseExport(item);
   ready.then(() => client.api.forget(item.id)).catch(() => {});
   updateBatch();
 }
@@ -211,7 +263,7 @@ async function startCamera(deviceId) {
     await camera.start(deviceId);
   } catch (error) {
     await camera.stop();
-    status.textContent = cameraMessage(error);
+    status.textContent = error?.name === "WorkerLost" ? `The camera view stopped: ${error.message}.` : cameraMessage(error);
     status.classList.add("error");
   }
 }
@@ -256,5 +308,5 @@ function wire() {
 }
 
 wire();
-const ready = start();
+let ready = start();
 ready.catch(() => {});   // the message is on the page; queued files report it too

@@ -5,6 +5,7 @@ import struct
 import zlib
 
 import pytest
+from PIL import Image, features
 
 from tests.support import MEDIA
 
@@ -52,6 +53,36 @@ def test_bad_files_get_clear_messages_and_the_batch_completes(app, bad_files):
     for name in ("dashcam-03.png", "street-07.jpg"):
         assert app.result(name).get_attribute("data-state") == "done"
     assert "2 of 6 done, 4 failed" in app.page.text_content("#batch-status")
+
+
+PHOTO_FORMAT = "Not processed: not an image, or not a JPEG, PNG or WebP file"
+
+
+def heif_like(brand: bytes, compatible: list[bytes]) -> bytes:
+    """An ISO BMFF file of a HEIF-family photo as far as its first box tells (`ftyp` with ``brand``),
+    then a `meta` box; a page that reads the brands knows it is a photo without decoding it."""
+    ftyp = b"ftyp" + brand + b"\0\0\0\0" + b"".join(compatible)
+    meta = b"meta" + b"\0" * 24
+    return struct.pack(">I", 4 + len(ftyp)) + ftyp + struct.pack(">I", 4 + len(meta)) + meta
+
+
+def test_heic_and_avif_photos_named_jpg_get_the_photo_format_message(app, tmp_path):
+    files = {"iphone.jpg": heif_like(b"heic", [b"mif1", b"heic"]),
+             "canon.jpg": heif_like(b"mif1", [b"mif1", b"heic"])}
+    if features.check("avif"):                     # a real AVIF, where this Pillow writes them
+        avif = tmp_path / "real.avif"
+        with Image.open(MEDIA / "street-07.jpg") as img:
+            img.save(avif, "AVIF")
+        files["camera.jpg"] = avif.read_bytes()
+    else:
+        files["camera.jpg"] = heif_like(b"avif", [b"avif", b"mif1", b"miaf"])
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    app.upload([tmp_path / name for name in files])
+    for name in files:
+        result = app.result(name)
+        assert "video" not in result.get_attribute("class"), f"{name} went to the video path"
+        assert result.locator(".status").text_content() == PHOTO_FORMAT, name
 
 
 def test_page_stays_usable_after_bad_input(app, bad_files):

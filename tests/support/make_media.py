@@ -28,8 +28,15 @@ then moved into place, so a folder never holds half a build):
   notavideo.mp4  a text file
   zero-frames.mp4  a fragmented MP4 with an H.264 track (avcC and all) and no frame
   audio-only.mp4   an MP4 with an AAC track only
+  vfr.mp4        variable frame rate: pan.mp4's first 30 frames at i/30 s + 12 ms * (i mod 3)
+                 + 100 ms * (i div 10) (time base 1/90000; H.264 with B-frames) + AAC tone
+  two-audio.mp4  pan.mp4's first 30 frames + two AAC tracks (440 Hz stereo 48 kHz; 660 Hz mono 44.1 kHz)
+  pan.mkv        pan.mp4's first 30 frames, H.264 with B-frames + Opus tone, in Matroska (FFmpeg puts
+                 the first frame at 7 ms, after Opus's pre-skip: a start off the frame grid)
   truth.json     per clip: fps, width, height, frames [[timestamp_us, [[x1, y1, x2, y2], ...]], ...]
-                 and more (plate_ids, crop windows, stats); see clip_truth()
+                 and more (plate_ids, crop windows, stats); see clip_truth(); per variant (vfr.mp4,
+                 two-audio.mp4, pan.mkv): the clip whose frames it has, how many, its audio tracks and
+                 (vfr.mp4) every frame's timestamp; see VARIANTS
 With --long, also:
   long.mp4       10 min, 1280x720, 30 fps, H.264 High (ultrafast, no B-frames) + AAC, about
                  300 MB in about 20 s, for the memory benchmark: a periodic 10 s pan (no marker)
@@ -83,7 +90,8 @@ MARKER_W = Fraction(1, 40)
 MARKER_H = Fraction(1, 20)
 
 DEFAULT_SET = ("pan.mp4", "pan.webm", "pan.mov", "camera.y4m", "hevc.mp4", "truncated.mp4",
-               "empty.mp4", "notavideo.mp4", "zero-frames.mp4", "audio-only.mp4")
+               "empty.mp4", "notavideo.mp4", "zero-frames.mp4", "audio-only.mp4",
+               "vfr.mp4", "two-audio.mp4", "pan.mkv")
 BAD_INPUTS = {
     "truncated.mp4": "the first third of pan.mp4's bytes: a whole moov (faststart), media data cut",
     "empty.mp4": "0 bytes",
@@ -160,6 +168,35 @@ CLIPS = {
                      audio="aac", note="a 300-frame periodic pan, looped 60 times"),
 }
 LONG_PERIOD_FRAMES = 300
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A clip of pan.mp4's first frames with other timing or tracks: its frame i is pan.mp4's frame i
+    (same pixels, same plate boxes), shown at ``timestamp_us(i)``."""
+    name: str
+    frame_count: int
+    audio: tuple[str, ...]           # codec of each audio track, in order
+    vfr: bool = False
+    note: str = ""
+
+    def timestamps_us(self) -> list[int] | None:
+        """Every frame's timestamp where it is set here (vfr.mp4), rounded to its 1/90000 time base."""
+        if not self.vfr:
+            return None
+        ticks = [round((Fraction(i, 30) + Fraction(12, 1000) * (i % 3) + Fraction(1, 10) * (i // 10)) * VFR_TIMESCALE)
+                 for i in range(self.frame_count)]
+        return [round(Fraction(t, VFR_TIMESCALE) * 1_000_000) for t in ticks]
+
+
+VFR_TIMESCALE = 90000
+VARIANTS = {
+    "vfr.mp4": Variant("vfr.mp4", 30, ("aac",), vfr=True,
+                       note="frame i at i/30 s + 12 ms * (i mod 3) + 100 ms * (i div 10): uneven gaps, "
+                            "none of them at the average rate"),
+    "two-audio.mp4": Variant("two-audio.mp4", 30, ("aac", "aac"), note="440 Hz stereo 48 kHz; 660 Hz mono 44.1 kHz"),
+    "pan.mkv": Variant("pan.mkv", 30, ("opus",), note="Matroska; the first frame at 7 ms (after Opus's pre-skip)"),
+}
 
 
 def timestamp_us(index: int, fps: int) -> int:
@@ -381,10 +418,10 @@ def raw_input(clip: Clip) -> list[str]:
     return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(clip.fps), "-i", "-"]
 
 
-def tone(seconds: float, delay_s: float = 0.0) -> list[str]:
-    """The 440 Hz tone as an input, mono (``-ac 2`` on the output makes it stereo)."""
+def tone(seconds: float, delay_s: float = 0.0, hz: int = TONE_HZ, rate: int = SAMPLE_RATE) -> list[str]:
+    """A tone (440 Hz, 48 kHz by default) as an input, mono (``-ac 2`` on the output makes it stereo)."""
     offset = ["-itsoffset", str(delay_s)] if delay_s else []
-    return [*offset, "-f", "lavfi", "-i", f"sine=frequency={TONE_HZ}:sample_rate={SAMPLE_RATE}:duration={seconds}"]
+    return [*offset, "-f", "lavfi", "-i", f"sine=frequency={hz}:sample_rate={rate}:duration={seconds}"]
 
 
 # Opus starts with a 312-sample pre-skip (6.5 ms at 48 kHz) that the encoder timestamps as negative;
@@ -439,6 +476,29 @@ def build_bad(ff, tmp: Path, out: Path) -> None:
                     "-movflags", "frag_keyframe+empty_moov+default_base_moof", *BITEXACT,
                     "-f", "mp4", str(tmp / "zero-frames.mp4")], what="zero-frames.mp4")
     run_ffmpeg(ff, [*tone(2), *AAC, *BITEXACT, str(tmp / "audio-only.mp4")], what="audio-only.mp4")
+
+
+def build_variants(ff, tmp: Path, source, plates) -> None:
+    """vfr.mp4, two-audio.mp4 and pan.mkv (VARIANTS) from pan.mp4's first frames."""
+    pan = CLIPS["pan.mp4"]
+    count = VARIANTS["vfr.mp4"].frame_count
+    vfr = (f"settb=1/{VFR_TIMESCALE},"
+           "setpts=round((N/30+0.012*mod(N\\,3)+0.1*floor(N/10))*" f"{VFR_TIMESCALE})")
+    run_ffmpeg(ff, [*raw_input(pan), *tone(1.2), "-map", "0:v", "-map", "1:a", "-vf", vfr, "-fps_mode", "passthrough",
+                    "-enc_time_base:v", f"1/{VFR_TIMESCALE}", *H264, *AAC,
+                    "-video_track_timescale", str(VFR_TIMESCALE), "-movflags", "+faststart",
+                    *BITEXACT, str(tmp / "vfr.mp4")],
+               frames(pan, source, count), "vfr.mp4")
+    seconds = VARIANTS["two-audio.mp4"].frame_count / pan.fps
+    run_ffmpeg(ff, [*raw_input(pan), *tone(seconds), *tone(seconds, hz=660, rate=44100),
+                    "-map", "0:v", "-map", "1:a", "-map", "2:a", *H264, "-c:a", "aac", "-b:a", "128k",
+                    "-ac:a:0", "2", "-ac:a:1", "1", "-shortest", "-movflags", "+faststart", *BITEXACT,
+                    str(tmp / "two-audio.mp4")],
+               frames(pan, source, VARIANTS["two-audio.mp4"].frame_count), "two-audio.mp4")
+    seconds = VARIANTS["pan.mkv"].frame_count / pan.fps
+    run_ffmpeg(ff, [*raw_input(pan), *tone(seconds), "-map", "0:v", "-map", "1:a", *H264,
+                    "-c:a", "libopus", "-b:a", "96k", "-ac", "2", "-shortest", *BITEXACT, str(tmp / "pan.mkv")],
+               frames(pan, source, VARIANTS["pan.mkv"].frame_count), "pan.mkv")
 
 
 def build_long(ff, tmp: Path, source, plates) -> None:
@@ -502,6 +562,39 @@ def verify_clip(path: Path, clip: Clip, packets_only: bool = False) -> str:
         raise MediaError(f"{path.name}: " + "; ".join(problems))
     return (f"{len(items)} frames, time base {tb}, timestamps within {float(worst) * 1e6:.1f} us of i/{clip.fps} s"
             + (", markers read back" if clip.marker and not packets_only else ""))
+
+
+def verify_variant(path: Path, variant: Variant) -> str:
+    """Decode a variant with PyAV: frame count, pan.mp4's markers in order, the audio tracks' codecs,
+    and (vfr.mp4) every timestamp within half a tick of the one set. Raises MediaError."""
+    import av
+
+    problems = []
+    with av.open(str(path)) as c:
+        audio = tuple(s.codec_context.name for s in c.streams.audio)
+        vs = c.streams.video[0]
+        decoded = [(f.pts, read_marker(f.to_ndarray(format="gray"))) for f in c.decode(vs)]
+        tb = vs.time_base
+    if audio != variant.audio:
+        problems.append(f"audio tracks {audio} != {variant.audio}")
+    if len(decoded) != variant.frame_count:
+        problems.append(f"{len(decoded)} frames, not {variant.frame_count}")
+    if [m for _, m in decoded] != list(range(len(decoded))):
+        problems.append("the frame markers are not 0, 1, 2, ...")
+    wanted = variant.timestamps_us()
+    if wanted:
+        off = max(abs(pts * tb * 1_000_000 - t) for (pts, _), t in zip(decoded, wanted))
+        if off > tb * 1_000_000 / 2:
+            problems.append(f"timestamps up to {float(off):.0f} us away from the ones set")
+    if problems:
+        raise MediaError(f"{path.name}: " + "; ".join(problems))
+    return f"{len(decoded)} frames, markers read back, audio {', '.join(audio)}" + (
+        f", every timestamp as set (time base {tb})" if wanted else "")
+
+
+def variant_truth(variant: Variant) -> dict:
+    return {"file": variant.name, "frames_of": "pan.mp4", "frame_count": variant.frame_count,
+            "audio": list(variant.audio), "timestamps_us": variant.timestamps_us(), "note": variant.note}
 
 
 # --- the build ------------------------------------------------------------------------------------
@@ -571,6 +664,7 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
         "camera": Group(("camera.y4m",), lambda t: build_camera(ff, t, source, plates)),
         "hevc": Group(("hevc.mp4",), lambda t: build_hevc(ff, t, source, plates)),
         "bad": Group(tuple(BAD_INPUTS), lambda t: build_bad(ff, t, out), after=("pan",)),
+        "variants": Group(tuple(VARIANTS), lambda t: build_variants(ff, t, source, plates)),
     }
     if "libx265" not in have:
         del groups["hevc"]
@@ -591,6 +685,8 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
             took = time.perf_counter() - started
             notes = [f"{n}: {verify_clip(Path(tmp) / n, CLIPS[n], packets_only=n == 'long.mp4')}"
                      for n in group.outputs if checked and n in CLIPS]
+            notes += [f"{n}: {verify_variant(Path(tmp) / n, VARIANTS[n])}"
+                      for n in group.outputs if checked and n in VARIANTS]
             for n in group.outputs:                 # only checked files reach the folder
                 os.replace(Path(tmp) / n, out / n)
         rebuilt.add(name)
@@ -608,8 +704,9 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
             log(f"make_media: {name} is out of date and left out of truth.json (remake it with --long)")
             continue
         clips[name] = clip_truth(clip, plates, source.size)
+    variants = {name: variant_truth(v) for name, v in VARIANTS.items() if (out / name).is_file()}
     truth = {"generator": "tests/support/make_media.py", "source": SOURCE.name, "clips": clips,
-             "bad_inputs": BAD_INPUTS, "skipped": skipped}
+             "variants": variants, "bad_inputs": BAD_INPUTS, "skipped": skipped}
     text = json.dumps(truth, separators=(",", ":"))
     if not fresh(out, ["truth.json"], since) or truth_path.read_text() != text:
         partial = truth_path.with_name(f".truth.json.{os.getpid()}")

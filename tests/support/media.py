@@ -71,6 +71,16 @@ def truth(name: str, out: Path = MEDIA_DIR) -> dict:
     return clips[name]
 
 
+def variant(name: str, out: Path = MEDIA_DIR) -> dict:
+    """A clip of pan.mp4's first frames with other timing or tracks (vfr.mp4, two-audio.mp4, pan.mkv):
+    frames_of (whose frames and plate boxes it has), frame_count, audio (codec per track),
+    timestamps_us (vfr.mp4: every frame's) and note; see make_media.VARIANTS."""
+    variants = all_truth(out).get("variants", {})
+    if name not in variants:
+        raise KeyError(f"no variant {name!r}; there are {sorted(variants)}")
+    return variants[name]
+
+
 def frame_at(name: str, timestamp_us: float, out: Path = MEDIA_DIR) -> int | None:
     """Index of the clip's frame shown at ``timestamp_us`` (the nearest frame, if it is within half
     a frame); a looping clip (camera.y4m) wraps around. None past the end."""
@@ -117,12 +127,22 @@ def read_video(path: Path, max_frames: int | None = None) -> tuple[list[np.ndarr
 def audio_packets(path: Path) -> list[bytes]:
     """The payloads of the first audio track's packets, in file order ([] when there is none): equal
     lists for input and output mean the audio was copied, not re-encoded."""
+    tracks = audio_tracks(path)
+    return tracks[0] if tracks else []
+
+
+def audio_tracks(path: Path) -> list[list[bytes]]:
+    """The payloads of every audio track's packets, per track in file order."""
     import av
 
     with av.open(str(path)) as container:
-        if not container.streams.audio:
-            return []
-        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+        order = {stream.index: k for k, stream in enumerate(container.streams.audio)}
+        packets: list[list[bytes]] = [[] for _ in order]
+        if order:
+            for packet in container.demux(list(container.streams.audio)):
+                if packet.size:
+                    packets[order[packet.stream.index]].append(bytes(packet))
+        return packets
 
 
 # --- was a plate obscured? ------------------------------------------------------------------------

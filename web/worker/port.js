@@ -10,7 +10,14 @@ self.addEventListener("message", (event) => {
   if (event.data?.type !== "connect" || !event.ports.length) return;
   const port = event.ports[0];
   port.onmessage = ({ data }) => handlers.get(data.type)?.(data);
-  resolveConnected(port);
+  const connected = () => {
+    resolveConnected(port);
+    port.postMessage({ type: "connected" });
+  };
+  // The lifeline lock is held as long as this worker lives: the page learns of its end when it frees.
+  const { lifeline } = event.data;
+  if (!lifeline || !navigator.locks) connected();
+  else navigator.locks.request(lifeline, () => { connected(); return new Promise(() => {}); });
 });
 
 // Sends `message` (its `type` one of protocol.port) to the page, transferring `transfer`.
@@ -23,6 +30,9 @@ export function on(type, handler) {
   if (!(type in protocol.port)) throw new Error(`not in the protocol: ${type}`);
   handlers.set(type, handler);
 }
+
+// The page's heartbeat (web/worker-client.js): answered whenever Python lets this event loop run.
+on("ping", () => post({ type: "pong" }));
 
 // A JS error the Python side tells apart by name (py/plateblur/browser/errors.py).
 export function namedError(name, message) {

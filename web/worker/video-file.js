@@ -1,43 +1,45 @@
 // A video file as a frame job (mediabunny over WebCodecs): its frames in order, each encoded with
-// its own timestamp once obscured; the original audio copied packet for packet; the export written
-// to the Origin Private File System as it is encoded. Packets go to the page's player as they come.
+// its own timestamp once obscured (variable frame rates stay as they are); every audio track copied
+// packet for packet; the export written to the Origin Private File System as it is encoded
+// (web/exports.js). Packets go to the page's player as they come.
 import * as mb from "../../vendor/mediabunny/mediabunny.min.mjs";
+import { clearExports, createExport } from "../exports.js";
 import { videoEncoding } from "./encoding.js";
 import { FrameJob } from "./frame-job.js";
 import { namedError, on, post } from "./port.js";
 
 const OUTPUTS = {          // input container -> what we write (streamed to disk: no in-memory index)
-  webm: { format: () => new mb.WebMOutputFormat(), video: "vp9", mime: "video/webm", extension: ".webm" },
-  mp4: { format: () => new mb.Mp4OutputFormat({ fastStart: false }), video: "avc", mime: "video/mp4", extension: ".mp4" },
+  webm: { format: () => new mb.WebMOutputFormat(), video: ["vp9", "vp8", "av1"], mime: "video/webm", extension: ".webm" },
+  mp4: { format: () => new mb.Mp4OutputFormat({ fastStart: false }), video: ["avc", "vp9", "av1"], mime: "video/mp4",
+         extension: ".mp4" },
 };
-const EXPORT_DIR = "plateblur-exports";   // in the Origin Private File System
+
+// The output's first video codec this browser encodes at the video's size (H.264 needs even sides).
+async function videoCodec(output, width, height) {
+  for (const codec of output.video) {
+    if (codec === "avc" && (width % 2 || height % 2)) continue;
+    if (await mb.canEncodeVideo(codec, { width, height })) return codec;
+  }
+  throw namedError("VideoError", `this browser cannot encode a ${width}×${height} video into ${output.extension}`);
+}
 const AUDIO_LEAD_S = 0.5;                 // audio packets are muxed this far ahead of the video
 const REPORT_EVERY_MS = 100;              // progress and new packets go to the page at most this often
 
 const cancelled = new Set();              // ids the page cancelled (also before they started)
 on("cancel", ({ id }) => cancelled.add(id));
 
+export { clearExports };
+
 // The export file, written as it is encoded; where OPFS is missing it is built in memory instead.
 async function exportTarget(extension) {
+  let file;
   try {
-    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(EXPORT_DIR, { create: true });
-    const name = `${Date.now()}-${Math.random().toString(36).slice(2)}${extension}`;
-    const handle = await folder.getFileHandle(name, { create: true });
-    return { target: new mb.StreamTarget(await handle.createWritable(), { chunked: true }), handle, folder, name };
+    file = await createExport(extension);
+    return { ...file, target: new mb.StreamTarget(await file.handle.createWritable(), { chunked: true }) };
   } catch {
-    return { target: new mb.BufferTarget() };
+    await file?.release({ remove: true });
+    return { target: new mb.BufferTarget(), release: async () => {} };
   }
-}
-
-// Deletes export files left by earlier visits (older than `hours`: another open tab may be writing a newer one).
-export async function clearExports(hours = 6) {
-  try {
-    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(EXPORT_DIR);
-    for await (const [name, handle] of folder.entries()) {
-      const file = await handle.getFile();
-      if (Date.now() - file.lastModified > hours * 3600e3) await folder.removeEntry(name);
-    }
-  } catch { /* nothing to clear */ }
 }
 
 async function primaryVideoTrack(input) {
@@ -54,17 +56,54 @@ async function primaryVideoTrack(input) {
   return video;
 }
 
+// One audio track of the input, copied into the export packet for packet (not re-encoded).
+class AudioCopy {
+  // The copy of `track` into `muxer`, or null with a note in `notes` where the output cannot carry its codec.
+  static async add(track, muxer, label, notes) {
+    const codec = await track.getCodec();
+    if (!codec || !muxer.format.getSupportedAudioCodecs().includes(codec)) {
+      notes.push(`${label} (${codec || "unknown codec"}) cannot be copied into ${muxer.format.fileExtension} and was left out`);
+      return null;
+    }
+    const source = new mb.EncodedAudioPacketSource(codec);
+    const language = await track.getLanguageCode();
+    muxer.addAudioTrack(source, language && language !== "und" ? { languageCode: language } : {});
+    return new AudioCopy(source, await track.getDecoderConfig(), new mb.EncodedPacketSink(track).packets());
+  }
+
+  constructor(source, config, packets) {
+    Object.assign(this, { source, config, packets, next: null, first: true, done: false });
+  }
+
+  // Copies the packets up to `until` seconds.
+  async copy(until) {
+    while (!this.done) {
+      if (!this.next) {
+        const { value, done } = await this.packets.next();
+        if (done) { this.done = true; return; }
+        this.next = value;
+      }
+      if (this.next.timestamp > until) return;
+      await this.source.add(this.next, this.first ? { decoderConfig: this.config } : undefined);
+      this.first = false;
+      this.next = null;
+    }
+  }
+}
+
 export class VideoFileJob extends FrameJob {
   static async open(id, file) {
     if (cancelled.delete(id)) throw namedError("Cancelled", "cancelled");
     const input = new mb.Input({ source: new mb.BlobSource(file), formats: mb.ALL_FORMATS });
+    let job;
     try {
       const video = await primaryVideoTrack(input);
-      const job = new VideoFileJob(id, input, video, await video.getDisplayWidth(), await video.getDisplayHeight());
-      await job.start(await input.getPrimaryAudioTrack());
+      job = new VideoFileJob(id, input, video, await video.getDisplayWidth(), await video.getDisplayHeight());
+      await job.start(await input.getAudioTracks());
       return job;
     } catch (error) {
       input.dispose();
+      await job?.spill?.release({ remove: true });
       if (["VideoError", "Cancelled"].includes(error.name)) throw error;
       throw namedError("VideoError", `the video file is damaged or incomplete (${error.message || error})`);
     }
@@ -75,7 +114,7 @@ export class VideoFileJob extends FrameJob {
     Object.assign(this, { id, input, video, frames: 0, packets: [], decoderConfig: null, notes: [], reported: 0 });
   }
 
-  async start(audio) {
+  async start(audioTracks) {
     const stats = await this.video.computePacketStats(Infinity);
     this.frameCount = stats.packetCount;
     const info = { width: this.width, height: this.height, duration: await this.video.computeDuration(),
@@ -83,49 +122,30 @@ export class VideoFileJob extends FrameJob {
     const mime = await this.input.getMimeType();
     this.output = OUTPUTS[mime.includes("webm") || mime.includes("matroska") ? "webm" : "mp4"];
     this.samples = new mb.VideoSampleSink(this.video).samples();
+    const codec = await videoCodec(this.output, this.width, this.height);
     this.spill = await exportTarget(this.output.extension);
     this.muxer = new mb.Output({ format: this.output.format(), target: this.spill.target });
-    this.videoSource = new mb.VideoSampleSource(videoEncoding(this.output.video, {
+    this.videoSource = new mb.VideoSampleSource(videoEncoding(codec, {
       onEncodedPacket: (packet, meta) => {
         if (meta?.decoderConfig) this.decoderConfig = meta.decoderConfig;
         this.packets.push({ timestamp: packet.microsecondTimestamp, duration: packet.microsecondDuration,
                             key: packet.type === "key", data: packet.data.slice().buffer });
       },
     }));
-    this.muxer.addVideoTrack(this.videoSource, { frameRate: info.fps });
-    await this.addAudioTrack(audio);
-    await this.muxer.start();
-    post({ type: "video-info", id: this.id, info });
-  }
-
-  async addAudioTrack(audio) {
-    if (!audio) return;
-    const codec = await audio.getCodec();
-    if (!codec || !this.muxer.format.getSupportedAudioCodecs().includes(codec)) {
-      this.notes.push(`audio (${codec || "unknown codec"}) cannot be copied into ${this.output.extension} and was left out`);
-      return;
+    this.muxer.addVideoTrack(this.videoSource);     // no frameRate: it would snap every timestamp to it
+    const label = (i) => (audioTracks.length > 1 ? `audio track ${i + 1} of ${audioTracks.length}` : "audio");
+    this.audio = [];
+    for (const [i, track] of audioTracks.entries()) {
+      const copy = await AudioCopy.add(track, this.muxer, label(i), this.notes);
+      if (copy) this.audio.push(copy);
     }
-    this.audioSource = new mb.EncodedAudioPacketSource(codec);
-    this.muxer.addAudioTrack(this.audioSource);
-    this.audioConfig = await audio.getDecoderConfig();
-    this.audioPackets = new mb.EncodedPacketSink(audio).packets();
-    this.audioNext = null;
-    this.audioFirst = true;
+    await this.muxer.start();
+    post({ type: "video-info", id: this.id, info, export: this.spill.name ?? null });
   }
 
   // Copies the original audio packets (not re-encoded) up to `until` seconds.
   async copyAudio(until) {
-    while (this.audioSource) {
-      if (!this.audioNext) {
-        const { value, done } = await this.audioPackets.next();
-        if (done) { this.audioSource = null; return; }
-        this.audioNext = value;
-      }
-      if (this.audioNext.timestamp > until) return;
-      await this.audioSource.add(this.audioNext, this.audioFirst ? { decoderConfig: this.audioConfig } : undefined);
-      this.audioFirst = false;
-      this.audioNext = null;
-    }
+    for (const track of this.audio) await track.copy(until);
   }
 
   // The next frame's RGBA pixels (the canvas keeps the frame for commit), or null at the end.
@@ -176,6 +196,7 @@ export class VideoFileJob extends FrameJob {
     cancelled.delete(this.id);
     const data = this.spill.handle ? await this.spill.handle.getFile() : new Blob([this.muxer.target.buffer]);
     this.input.dispose();
+    await this.spill.release();                   // the page holds it from here (video-info's `export`)
     return { data, mime: this.output.mime, extension: this.output.extension, notes: this.notes };
   }
 
@@ -184,7 +205,7 @@ export class VideoFileJob extends FrameJob {
     this.current?.close();
     this.current = null;
     try { await this.muxer.cancel(); } catch { /* already finished */ }
-    if (this.spill?.handle) await this.spill.folder.removeEntry(this.spill.name).catch(() => {});
+    await this.spill.release({ remove: true });
     this.input.dispose();
   }
 }
