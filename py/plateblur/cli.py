@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assets import model_path
-from .bulk import batch, inputs, outputs, video
+from .bulk import batch, cluster, inputs, outputs, video
 from .bulk.progress import Progress
 from .bulk.work import Work, WorkOptions
 from .obscure import OBSCURERS
@@ -73,6 +73,9 @@ def parse_args(argv: list[str] | None = None) -> Job:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--overwrite", action="store_true",
                    help="replace results of earlier runs (inputs are never replaced)")
+    p.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="run on a Ray cluster: 'local' starts one on this machine, or what ray.init takes "
+                        "('auto', 'ray://host:10001'); --jobs is then the number of photo actors")
     p.add_argument("-j", "--jobs", type=_positive_int, default=DEFAULT_JOBS,
                    help="photos worked on at once (decoding and encoding overlap the model)")
     a = p.parse_args(argv)
@@ -83,7 +86,7 @@ def parse_args(argv: list[str] | None = None) -> Job:
     if a.model is not None and not a.model.is_file():
         p.error(f"model not found: {a.model}")
     return Job(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
-               a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary)
+               a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary, a.ray)
 
 
 def _positive_int(text: str) -> int:
@@ -138,8 +141,11 @@ def run(job: Job) -> int:
             progress.record(record)
 
         try:
-            work = Work(job.work_options(), on_frame)
-            batch.run(tasks, work, job.jobs, on_record, work.stop)
+            if job.ray:
+                cluster.run(job.ray, tasks, job.work_options(), job.jobs, on_record, on_frame)
+            else:
+                work = Work(job.work_options(), on_frame)
+                batch.run(tasks, work, job.jobs, on_record, work.stop)
         except KeyboardInterrupt:
             progress.finish([])
             raise Interrupted(f"interrupted; {progress.done + progress.failed} of {len(tasks)} "
@@ -159,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     try:
         return run(parse_args(argv))
-    except outputs.OutputError as exc:
+    except (outputs.OutputError, cluster.RayError) as exc:
         print(f"plateblur: {exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:
