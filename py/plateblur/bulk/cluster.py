@@ -59,6 +59,16 @@ class PhotoActor:
                 "index": block["index"]}
 
 
+def _bound(options: WorkOptions) -> type:
+    """PhotoActor with ``options`` in its class, not in constructor arguments: Ray keeps those in the
+    object store, where a lost node can take them, and then cannot restart the actor."""
+    class BoundPhotoActor(PhotoActor):
+        def __init__(self):
+            super().__init__(options)
+
+    return BoundPhotoActor
+
+
 def _video(options: WorkOptions, source: str, base: str) -> tuple[str, list[str]]:
     """One video: its record and, in order, its frames' records."""
     frames: list[str] = []
@@ -108,9 +118,8 @@ def _run(ray, tasks, options, actors, on_record, on_frame) -> None:
                   if not is_video(t.source)]
         if photos:
             blocks = ray.data.from_items(photos, override_num_blocks=max(1, -(-len(photos) // PHOTOS_PER_BLOCK)))
-            results = blocks.map_batches(PhotoActor, fn_constructor_args=(remote_options,),
-                                         batch_size=PHOTOS_PER_BLOCK, num_cpus=1,
-                                         compute=ray.data.ActorPoolStrategy(size=actors))
+            results = blocks.map_batches(_bound(remote_options), batch_size=PHOTOS_PER_BLOCK, num_cpus=1,
+                                         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors))
             for row in results.iter_rows():
                 on_record(_as_given(row["record"], tasks[row["index"]]))
         while pending:
