@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np

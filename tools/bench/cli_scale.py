@@ -19,7 +19,7 @@ from plateblur.assets import model_path
 from plateblur.bulk import cluster
 from plateblur.imageio import decode_photo
 from plateblur.onnx_model import OnnxModel
-from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
 from tests.support import MEDIA, media
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
