@@ -16,6 +16,7 @@ import glob
 import json
 import logging
 import os
+import socket
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from .work import Work, WorkOptions
 
 PHOTOS_PER_BLOCK = 4
 RETRIES = 3
+CONNECT_TIMEOUT_S = 10
 NO_RAY = "--ray needs Ray, which is not installed (pip install 'plateblur[ray]')"
 
 
@@ -82,6 +84,7 @@ def connect(address: str, cpus: int):
         import ray
     except ImportError:
         raise RayError(NO_RAY) from None
+    _check_reachable(address)
     try:
         if address == "local":
             ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
@@ -90,6 +93,18 @@ def connect(address: str, cpus: int):
     except Exception as exc:
         raise RayError(f"cannot reach the Ray cluster at {address} ({type(exc).__name__}: {exc})") from None
     return ray
+
+
+def _check_reachable(address: str) -> None:
+    """RayError at once where ``address`` is host:port and nothing answers there (ray.init would
+    keep trying for minutes)."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise RayError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc})") from None
 
 
 def run(address: str, tasks: list[Task], options: WorkOptions, actors: int,
