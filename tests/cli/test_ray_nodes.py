@@ -4,6 +4,8 @@ head per machine at a time, and test_ray's head lives as long as its module."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import re
 import signal
 import socket
@@ -36,11 +38,19 @@ def _stop(node: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         pass
 
 
-def test_a_worker_node_killed_mid_batch_loses_nothing(tmp_path):
+@pytest.fixture
+def short_dir():
+    """Ray's temp dir: its socket paths must stay under 107 bytes, which pytest's tmp_path can exceed."""
+    folder = Path(tempfile.mkdtemp(prefix="pb-ray-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_worker_node_killed_mid_batch_loses_nothing(tmp_path, short_dir):
     """Two nodes as two process trees: a head (1 CPU) and a worker node (2 CPUs); the worker node is
     killed (SIGKILL, its whole process group) once the first result is there."""
     port = _free_port()
-    head = _start_node(["--head", f"--port={port}", "--num-cpus=1", "--include-dashboard=false"], tmp_path / "h")
+    head = _start_node(["--head", f"--port={port}", "--num-cpus=1", "--include-dashboard=false"], short_dir / "h")
     worker = None
     try:
         while (probe := socket.socket()).connect_ex(("127.0.0.1", port)) != 0:
@@ -48,7 +58,7 @@ def test_a_worker_node_killed_mid_batch_loses_nothing(tmp_path):
             assert head.poll() is None, "the Ray head did not start"
             time.sleep(0.5)
         probe.close()
-        worker = _start_node([f"--address=127.0.0.1:{port}", "--num-cpus=2"], tmp_path / "w")
+        worker = _start_node([f"--address=127.0.0.1:{port}", "--num-cpus=2"], short_dir / "w")
         for i in range(24):
             copy_sample("street-05.jpg", tmp_path / "in", f"p{i:02}.jpg")
         out = tmp_path / "out"
