@@ -1,4 +1,4 @@
-"""Command line: anonymise photos, or print what would be obscured (--json).
+"""Command line: anonymise photos and videos, or print what would be obscured (--json).
 
 Safety rules (see bulk.outputs): all result paths are decided before anything is written; a result
 never replaces an input, another result of the run or (without --overwrite) an earlier result; each
@@ -7,7 +7,6 @@ line and the batch goes on (exit code 1); problems with the output location stop
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -15,11 +14,11 @@ from functools import partial
 from pathlib import Path
 
 from .assets import model_path
-from .bulk import batch, inputs, outputs, regions
+from .bulk import batch, cluster, inputs, outputs, regions, video
 from .bulk.progress import Progress
+from .bulk.work import Work, WorkOptions
 from .obscure import OBSCURERS
-from .onnx_model import OnnxModel
-from .settings import MODEL_FILE, Settings
+from .settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
 
 DEFAULTS = Settings()
 DEFAULT_JOBS = min(4, os.cpu_count() or 1)
@@ -37,21 +36,30 @@ class Job:
     recursive: bool = False
     overwrite: bool = False
     jobs: int = 1
-    regions: Path | None = None
+    video_model: Path | None = None     # None: the same as ``model``
+    crf: int | None = None              # video quality; None: the encoder's default
+    summary: bool = False               # --json: one line per video instead of one per frame
+    ray: str | None = None              # run on a Ray cluster at this address
+    regions: Path | None = None         # obscure these regions (--json lines) without the model
+
+    def work_options(self) -> WorkOptions:
+        return WorkOptions(self.model, self.video_model or self.model, self.settings, self.overwrite, self.crf)
 
 
 def parse_args(argv: list[str] | None = None) -> Job:
     p = argparse.ArgumentParser(
         prog="python -m plateblur",
-        description="Obscure vehicle licence plates in photos. Nothing leaves this machine.",
+        description="Obscure vehicle licence plates in photos and videos. Nothing leaves this machine.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("inputs", nargs="+", type=Path, help="photos (JPEG, PNG, WebP) or folders of them")
+    p.add_argument("inputs", nargs="+", type=Path,
+                   help="photos (JPEG, PNG, WebP), videos (MP4, MOV, MKV, WebM, ...) or folders of them")
     p.add_argument("-o", "--output", type=Path, default=None,
                    help="folder for the results, mirroring the input folders with -r (default: next to "
                         "each input, as <name>_anonymised<ext>; so too in an -o folder that holds inputs)")
     p.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of input folders")
     p.add_argument("--json", action="store_true",
-                   help="write no files; print one JSON object per input and line")
+                   help="write no files; print one JSON object per photo (per video frame) and line")
+    p.add_argument("--summary", action="store_true", help="with --json: one line per video, not per frame")
     p.add_argument("--mode", choices=list(OBSCURERS), default=DEFAULTS.mode, help="how plates are hidden")
     p.add_argument("--strength", type=float, default=DEFAULTS.strength, help="obscuring strength, 0..1")
     p.add_argument("--pad", type=float, default=DEFAULTS.pad,
@@ -59,15 +67,23 @@ def parse_args(argv: list[str] | None = None) -> Job:
     p.add_argument("--conf", type=float, default=DEFAULTS.conf,
                    help="detection threshold (lower finds more, and obscures more by mistake)")
     p.add_argument("--thorough", action="store_true",
-                   help="also search each photo turned a quarter each way: finds plates in sideways "
+                   help="also search each picture turned a quarter each way: finds plates in sideways "
                         "pictures, takes 3 times as long")
     p.add_argument("--regions", type=Path, metavar="FILE",
                    help="obscure exactly the regions FILE gives for each photo (JSON lines as --json prints "
                         "them, matched by path), without the model; --pad and --conf do not apply")
-    p.add_argument("--model", type=Path, default=model_path(MODEL_FILE), help="ONNX detector")
+    p.add_argument("--model", type=Path, default=None,
+                   help=f"ONNX detector (default: {MODEL_FILE} for photos, {STREAM_MODEL_FILE} for videos, "
+                        f"as in the page)")
+    p.add_argument("--video-quality", dest="crf", type=_crf, default=None, metavar="CRF",
+                   help=f"video quality, 0 (best, biggest) to {video.MAX_CRF}; default "
+                        f"{video.DEFAULT_CRF['libx264']} for H.264, {video.DEFAULT_CRF['libvpx-vp9']} for VP9 (WebM)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--overwrite", action="store_true",
                    help="replace results of earlier runs (inputs are never replaced)")
+    p.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="run on a Ray cluster: 'local' starts one on this machine, or what ray.init takes "
+                        "('auto', 'ray://host:10001'); --jobs is then the number of photo actors")
     p.add_argument("-j", "--jobs", type=_positive_int, default=DEFAULT_JOBS,
                    help="photos worked on at once (decoding and encoding overlap the model)")
     a = p.parse_args(argv)
@@ -75,15 +91,22 @@ def parse_args(argv: list[str] | None = None) -> Job:
         settings = DEFAULTS.updated(mode=a.mode, strength=a.strength, pad=a.pad, conf=a.conf, thorough=a.thorough)
     except ValueError as exc:
         p.error(str(exc))
-    if not a.model.is_file():
+    if a.model is not None and not a.model.is_file():
         p.error(f"model not found: {a.model}")
-    return Job(tuple(a.inputs), a.output, a.json, a.model, settings, a.quiet, a.recursive, a.overwrite, a.jobs,
+    return Job(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
+               a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary, a.ray,
                a.regions)
 
 
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _crf(text: str) -> int:
+    if not text.isdigit() or int(text) > video.MAX_CRF:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {video.MAX_CRF}, not {text!r}")
     return int(text)
 
 
@@ -109,30 +132,40 @@ def run(job: Job) -> int:
         outputs.prepare_output_folder(job.output_dir)
     found = inputs.collect(list(job.inputs), job.recursive, None if job.json else job.output_dir)
     tasks = plan(job, found) if found.sources else []
-    progress = Progress(len(tasks), job.quiet, chatty=not job.json)
+    videos = [task.source for task in tasks if inputs.is_video(task.source)]
+    progress = Progress(len(tasks), job.quiet, chatty=not job.json,
+                        video_frames=(lambda: sum(map(video.estimate_frames, videos))) if videos else None)
     for folder, message in found.unreadable:
         progress.fail(folder, message)
     if tasks:
-        if given is not None:
-            work = partial(regions.anonymise, given=given, settings=job.settings, overwrite=job.overwrite)
-        else:
-            model = batch.SerialModel(OnnxModel(job.model, spin=False))
-            work = partial(batch.anonymise, model=model, settings=job.settings, overwrite=job.overwrite)
+        printer = batch.LinePrinter()
+
+        def on_frame(record: dict) -> None:
+            if job.json and not job.summary:
+                printer(record)
+            progress.frame()
 
         def on_record(record: dict) -> None:
-            if job.json:
-                print(json.dumps(record), flush=True)
+            if job.json and (job.summary or "frames" not in record):
+                printer(record)
             progress.record(record)
 
         try:
-            batch.run(tasks, work, job.jobs, on_record)
+            if given is not None:
+                work = partial(regions.anonymise, given=given, settings=job.settings, overwrite=job.overwrite)
+                batch.run(tasks, work, job.jobs, on_record)
+            elif job.ray:
+                cluster.run(job.ray, tasks, job.work_options(), job.jobs, on_record, on_frame)
+            else:
+                work = Work(job.work_options(), on_frame)
+                batch.run(tasks, work, job.jobs, on_record, work.stop)
         except KeyboardInterrupt:
             progress.finish([])
-            raise Interrupted(f"interrupted; {progress.done + progress.failed} of {len(tasks)} photos finished, "
-                              f"no partial files left") from None
+            raise Interrupted(f"interrupted; {progress.done + progress.failed} of {len(tasks)} "
+                              f"{'files' if videos else 'photos'} finished, no partial files left") from None
     progress.finish(found.skipped)
     if not tasks:
-        print("plateblur: no photos found in the given folders", file=sys.stderr)
+        print("plateblur: no photos or videos found in the given folders", file=sys.stderr)
         return 1
     return 1 if progress.failed else 0
 
@@ -145,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     try:
         return run(parse_args(argv))
-    except (outputs.OutputError, regions.RegionsError) as exc:
+    except (outputs.OutputError, regions.RegionsError, cluster.RayError) as exc:
         print(f"plateblur: {exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:

@@ -1,9 +1,11 @@
-"""A run over many photos on one machine: ``jobs`` threads each read, decode, detect, obscure,
-encode and write one photo. The model is called by one thread at a time (one session.run uses all
+"""A run over many photos (and videos, bulk.video) on one machine: ``jobs`` threads each read,
+decode, detect, obscure, encode and write one file. The model is called by one thread at a time (one session.run uses all
 of ONNX Runtime's threads), so the other threads' decoding and encoding overlap it."""
 from __future__ import annotations
 
+import json
 import signal
+import sys
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ from .. import pipeline
 from ..imageio import ImageError, Photo, decode_photo, encode_photo
 from ..settings import Settings
 from .outputs import reason, with_extension, write_atomic
+from .video import VideoError
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,27 @@ class Task:
 class SerialModel:
     """A model callable by many threads, one call at a time."""
 
-    def __init__(self, model):
+    def __init__(self, model, lock: threading.Lock | None = None):
         self.model = model
         self.input_wh = model.input_wh
-        self.lock = threading.Lock()
+        self.lock = lock or threading.Lock()
 
     def __call__(self, tensor):
         with self.lock:
             return self.model(tensor)
+
+
+class LinePrinter:
+    """JSON lines on stdout from any thread, each whole."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def __call__(self, record: dict) -> None:
+        line = json.dumps(record) + "\n"
+        with self.lock:
+            sys.stdout.write(line)
+            sys.stdout.flush()
 
 
 def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
@@ -70,7 +86,7 @@ def save(task: Task, photo: Photo, image, record: dict, overwrite: bool) -> dict
 
 
 def error_record(source: Path, exc: Exception) -> dict:
-    if isinstance(exc, ImageError):
+    if isinstance(exc, (ImageError, VideoError)):
         message = str(exc)
     elif isinstance(exc, MemoryError):
         message = "not enough memory for this photo"
@@ -79,11 +95,13 @@ def error_record(source: Path, exc: Exception) -> dict:
     return {"path": str(source), "error": message}
 
 
-def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_record: Callable[[dict], None]) -> None:
+def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_record: Callable[[dict], None],
+        stop: threading.Event | None = None) -> None:
     """``work`` on each task in ``jobs`` threads; ``on_record`` gets each record (or error record)
     in task order. At most 2 x ``jobs`` photos are in flight. On Ctrl-C (KeyboardInterrupt) no
-    photo is started, those in flight are finished (so every file written is complete) and
-    reported, and the KeyboardInterrupt goes on to the caller."""
+    photo is started, those in flight are finished (so every file written is complete; ``stop`` is
+    set, so that videos end early, writing nothing) and reported, and the KeyboardInterrupt goes on
+    to the caller."""
     def safely(task: Task) -> dict:
         try:
             return work(task)
@@ -101,6 +119,8 @@ def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_recor
             on_record(record)
     except KeyboardInterrupt:
         with _stop_signals_ignored():   # a second Ctrl-C must not cut this short
+            if stop is not None:
+                stop.set()
             for future in in_flight:
                 future.cancel()
             pool.shutdown(wait=True)

@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+# Videos: the containers results are written in (file extension -> FFmpeg muxer), and the others
+# read (their results are Matroska files); whatever codec inside them the installed PyAV decodes.
+VIDEO_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
+VIDEO_SUFFIXES = frozenset({*VIDEO_CONTAINERS, ".avi", ".ts", ".mts", ".m2ts", ".3gp", ".mpg", ".mpeg",
+                            ".wmv", ".flv", ".ogv"})
 RESULT_MARK = "_anonymised"
 EARLIER_RESULT = re.compile(rf"{RESULT_MARK}(_\d+)?$")   # a_anonymised.jpg, a_anonymised_2.jpg
 
@@ -27,6 +32,10 @@ class Inputs:
     sources: list[Source] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)      # (path, why)
     unreadable: list[tuple[Path, str]] = field(default_factory=list)   # folders: (path, why)
+
+
+def is_video(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_SUFFIXES
 
 
 def collect(args: list[Path], recursive: bool, output_dir: Path | None = None) -> Inputs:
@@ -57,7 +66,7 @@ def _walk(top: Path, recursive: bool, leave_out: Path | None, found: Inputs) -> 
                 dirs.append(name)
         for name in sorted(files):
             path = folder / name
-            if path.suffix.lower() not in IMAGE_SUFFIXES:
+            if path.suffix.lower() not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
                 found.skipped.append((path, "unknown type"))
             elif not EARLIER_RESULT.search(path.stem):
                 found.sources.append(Source(path, folder.relative_to(top)))

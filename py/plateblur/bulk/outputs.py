@@ -10,12 +10,14 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from ..imageio import FORMATS
-from .inputs import RESULT_MARK, Source
+from .inputs import RESULT_MARK, VIDEO_CONTAINERS, Source
 
-RESULT_EXTENSIONS = tuple(sorted({ext for _, ext in FORMATS.values()}))
+RESULT_EXTENSIONS = tuple(sorted({ext for _, ext in FORMATS.values()} | set(VIDEO_CONTAINERS)))
 NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 
 
@@ -90,17 +92,17 @@ def _current_umask() -> int:
 FILE_MODE = 0o666 & ~_current_umask()   # what a plain open() would give; mkstemp gives 0600
 
 
-def write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
-    """Write ``data`` to a temporary file beside ``target``, then give it the final name: a full
-    disk, a crash or Ctrl-C never leaves a partial file under ``target``, and the temporary file is
-    removed on any error. Without ``overwrite`` an existing ``target`` is never replaced."""
+@contextmanager
+def atomic_target(target: Path, overwrite: bool) -> Iterator[tuple[int, str]]:
+    """A temporary file beside ``target`` as (open descriptor, path) to fill; when the block ends
+    without error it is synced and given the final name, so a full disk, a crash or Ctrl-C never
+    leaves a partial file under ``target``, and the temporary file is removed on any error.
+    Without ``overwrite`` an existing ``target`` is never replaced."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
         os.fchmod(fd, FILE_MODE)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        yield fd, temp
         os.fsync(fd)
         os.close(fd)
         fd = -1
@@ -113,6 +115,14 @@ def write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
             os.close(fd)
         if os.path.lexists(temp):
             os.unlink(temp)
+
+
+def write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
+    """``data`` under ``target``, written through ``atomic_target``."""
+    with atomic_target(target, overwrite) as (fd, _):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _link_without_replacing(temp: str, target: Path) -> None:

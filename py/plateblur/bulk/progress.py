@@ -1,9 +1,10 @@
 """What the user sees on stderr during a run: a progress bar on a terminal (files, rate, time
-left) or one line per photo in a log, each failure as one line, the skipped files and a summary.
+left; a second one in frames for the batch's videos) or one line per photo or video in a log, each failure as one line, the skipped files and a summary.
 ``quiet``: failures only. ``chatty`` False (--json): no per-photo lines, skipped list or summary."""
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
@@ -18,15 +19,31 @@ def summary_line(done: int, failed: int, skipped: int, plates: int, seconds: flo
             f"{seconds:.1f} s")
 
 
+def video_line(record: dict) -> str:
+    black = record["black_frames"]
+    return (f"{plural(record['frames'], 'frame')}, up to {plural(record['plates'], 'plate')} in a frame"
+            + (f"; {plural(black, 'frame')} could not be processed and {'was' if black == 1 else 'were'} "
+               f"written black" if black else ""))
+
+
 class Progress:
-    def __init__(self, total: int, quiet: bool, chatty: bool, stream: TextIO | None = None):
+    """``video_frames``: callable giving the frame count of the batch's videos, asked only when a
+    bar is shown (it opens each video's header)."""
+
+    def __init__(self, total: int, quiet: bool, chatty: bool, stream: TextIO | None = None,
+                 video_frames=None):
         self.stream = stream or sys.stderr
         self.total = total
         self.chatty = chatty and not quiet
-        self.bar = None
+        self.bar = self.frames = None
+        self.lock = threading.Lock()
         if not quiet and self.stream.isatty():
             from tqdm import tqdm
-            self.bar = tqdm(total=total, unit="photo", file=self.stream, dynamic_ncols=True, smoothing=0.1)
+            self.bar = tqdm(total=total, unit="file" if video_frames else "photo", file=self.stream, dynamic_ncols=True, smoothing=0.1)
+            frames = video_frames() if video_frames else 0
+            if frames:
+                self.frames = tqdm(total=frames, unit="frame", file=self.stream, dynamic_ncols=True,
+                                   smoothing=0.1, position=1, desc="video")
         self.started = time.perf_counter()
         self.done = self.failed = self.plates = 0
 
@@ -40,22 +57,33 @@ class Progress:
         self.failed += 1
         self.say(f"plateblur: {path}: {message}")
 
+    def frame(self) -> None:
+        """One video frame done (called from the threads that work on videos)."""
+        if self.frames is not None:
+            with self.lock:
+                self.frames.update()
+
     def record(self, record: dict) -> None:
         if "error" in record:
             self.fail(record["path"], record["error"])
         else:
             self.done += 1
-            self.plates += len(record["regions"])
+            video = "frames" in record
+            self.plates += record["plates"] if video else len(record["regions"])
             if self.chatty and self.bar is None:
+                what = video_line(record) if video else plural(len(record["regions"]), "plate")
                 self.say(f"[{self.done + self.failed}/{self.total}] {record['path']} -> "
-                         f"{record.get('output', '-')}: {plural(len(record['regions']), 'plate')}")
+                         f"{record.get('output', '-')}: {what}")
+            elif video and record["black_frames"] and self.bar is not None:
+                self.say(f"plateblur: {record['path']}: {video_line(record)}")
         if self.bar is not None:
             self.bar.update()
 
     def finish(self, skipped: list[tuple[Path, str]]) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        for bar in (self.frames, self.bar):
+            if bar is not None:
+                bar.close()
+        self.bar = self.frames = None
         if not self.chatty:
             return
         for path, why in skipped:
