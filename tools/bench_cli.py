@@ -19,6 +19,7 @@ from pathlib import Path
 from plateblur import cli, pipeline
 from plateblur.imageio import decode_photo
 from plateblur.onnx_model import OnnxModel
+from plateblur.preprocess import input_for
 from plateblur.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +40,9 @@ def make_folder(folder: Path, count: int) -> list[Path]:
 def model_inputs(paths: list[Path], model: OnnxModel) -> list:
     settings = Settings()
     return [job.tensor for path in paths
-            for job in pipeline.prepare(decode_photo(path.read_bytes()).rgb, model.input_wh, settings.max_downscale)]
+            for rgb in [decode_photo(path.read_bytes()).rgb]
+            for job in pipeline.prepare(rgb, input_for(rgb.shape[1::-1], model.input_wh, model.dynamic),
+                                        settings.max_downscale)]
 
 
 def bare_rate(count: int, tensors: list, model: OnnxModel) -> float:

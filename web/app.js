@@ -8,6 +8,7 @@ import { WorkerClient } from "./worker-client.js";
 
 const STARTUP = ["Loading Pyodide", "Loading packages", "Loaded packages", "Loaded Pyodide",
                  "download-photo-model", "compile-photo-model"];
+const BACKENDS = { webgpu: "the GPU (WebGPU)", wasm: "the CPU (WebAssembly)" };
 const items = new Map();          // id -> {id, file, card, buffer?, cancelled}
 let queue = Promise.resolve();    // files are processed one at a time, in the order given
 let current = null;               // the item being processed
@@ -33,6 +34,9 @@ function onProgress(stage, done, total) {
     const text = `Loading the video detector… ${stage.startsWith("download") ? percent(done, total) : ""}`;
     if (current) current.card.setStatus(text);
     else $("#camera-status").textContent = text;
+  } else if (stage === "backend-fallback") {   // WebGPU failed: the worker goes on with WASM
+    document.body.dataset.backend = "wasm";
+    setLoad(`WebGPU failed; the detector now runs on ${BACKENDS.wasm}.`);
   } else if (stage === "detect-pass" && current && total > 1) {
     current.card.setStatus(`Detecting… (${done + 1} of ${total} passes)`);
   }
@@ -56,7 +60,9 @@ async function start() {
     const model = new URLSearchParams(location.search).get("model");
     const info = await client.start(model && !/^[a-z]+:|^\/\//i.test(model) ? model : undefined);
     settings.ready(info.settings);
-    setLoad(`Ready (detector loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos or videos to start.`, 1);
+    document.body.dataset.backend = info.backend;
+    setLoad(`Ready (detector on ${BACKENDS[info.backend]}, loaded in ${(info.load_ms / 1000).toFixed(1)} s). `
+            + "Drop photos or videos to start.", 1);
     window.plateblur = { info, sync: client.api };    // for the benchmarks
     $("[data-action=camera-start]").disabled = false;
     document.body.dataset.app = "ready";

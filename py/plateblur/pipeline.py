@@ -16,7 +16,7 @@ from .clock import StageClock
 from .decode import decode_yolo
 from .detections import Detections
 from .obscure import OBSCURERS
-from .preprocess import Letterbox, letterbox
+from .preprocess import Letterbox, input_for, letterbox
 from .settings import DETECTION_FLOOR, Settings
 from .tiling import plan_windows
 
@@ -126,19 +126,20 @@ def unpack_patches(regions: np.ndarray, packed: np.ndarray) -> list[np.ndarray]:
 
 
 def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_wh: tuple[int, int],
-           settings: Settings) -> Detections:
-    """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish."""
-    jobs = prepare(frame, input_wh, settings.max_downscale)
+           settings: Settings, dynamic: bool = False) -> Detections:
+    """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish.
+    ``input_wh``, ``dynamic``: the model's input size and whether it takes any (see ``input_for``)."""
+    jobs = prepare(frame, input_for(frame.shape[1::-1], input_wh, dynamic), settings.max_downscale)
     return finish([model(job.tensor) for job in jobs], jobs, settings.iou)
 
 
 async def detect_async(frame: np.ndarray, model: Callable[[np.ndarray], Awaitable[np.ndarray]],
                        input_wh: tuple[int, int], settings: Settings, clock: StageClock | None = None,
-                       on_pass: Callable[[int, int], None] | None = None) -> Detections:
+                       on_pass: Callable[[int, int], None] | None = None, dynamic: bool = False) -> Detections:
     """``detect`` for an awaitable model (onnxruntime-web in the page). ``clock`` gets the laps
     preprocess, run and postprocess; ``on_pass(i, n)`` is called before each of the n model runs."""
     clock = clock or StageClock()
-    jobs = prepare(frame, input_wh, settings.max_downscale)
+    jobs = prepare(frame, input_for(frame.shape[1::-1], input_wh, dynamic), settings.max_downscale)
     clock.lap("preprocess")
     outputs = []
     for i, job in enumerate(jobs):

@@ -31,7 +31,7 @@ class Models:
     async def _load(self, model_file: str, kind: str) -> OrtModel:
         model_bytes = await fetch_bytes(self.site_url + model_file, f"download-{kind}")
         report(f"compile-{kind}")
-        model = await OrtModel.create(model_bytes, self.site_url + "vendor/ort/", self.threads)
+        model = await OrtModel.create(model_bytes, self.site_url + "vendor/ort/", self.threads, kind=kind)
         w, h = model.input_wh
         await model(np.zeros((1, 3, h, w), np.float32))   # the first run allocates; keep it out of timings
         return model

@@ -30,7 +30,7 @@ class SerialModel:
 
     def __init__(self, model):
         self.model = model
-        self.input_wh = model.input_wh
+        self.input_wh, self.dynamic = model.input_wh, model.dynamic
         self.lock = threading.Lock()
 
     def __call__(self, tensor):
@@ -45,7 +45,7 @@ def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
     except OSError as exc:
         raise ImageError(f"cannot read the file ({reason(exc)})") from None
     photo = decode_photo(data)
-    rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, model, model.input_wh, settings), settings)
+    rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, model, model.input_wh, settings, model.dynamic), settings)
     h, w = photo.rgb.shape[:2]
     record = {"path": str(task.source), "width": w, "height": h, "boxes": rendered.detections.to_rows(),
               "regions": rendered.regions.tolist()}
