@@ -5,8 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-DEFAULT_SIDE = 640   # the long side a model with dynamic height and width runs at, unless told
+from .settings import INPUT_SIDE
 
 
 class OnnxModel:
@@ -16,7 +15,7 @@ class OnnxModel:
     ``spin`` False: ONNX Runtime's threads sleep between calls instead of spinning, leaving the cores
     to threads that decode and encode meanwhile (the CLI's batches)."""
 
-    def __init__(self, path: str | Path, threads: int = 0, spin: bool = True, side: int = DEFAULT_SIDE):
+    def __init__(self, path: str | Path, threads: int = 0, spin: bool = True, side: int = INPUT_SIDE):
         import onnxruntime as ort
 
         options = ort.SessionOptions()

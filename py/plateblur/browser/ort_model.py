@@ -9,7 +9,7 @@ import js
 import numpy as np
 from pyodide.ffi import create_proxy, to_js
 
-from ..onnx_model import DEFAULT_SIDE
+from ..settings import INPUT_SIDE
 from .bridge import ort, ort_webgpu, report, to_object, to_uint8array
 
 
@@ -81,7 +81,7 @@ class OrtModel:
 
     @classmethod
     async def create(cls, model: bytes, wasm_url: str, threads: int, webgpu: bool = True,
-                     side: int = DEFAULT_SIDE, kind: str = "model") -> "OrtModel":
+                     side: int = INPUT_SIDE, kind: str = "model") -> "OrtModel":
         """Compiles ``model`` on WebGPU when ``webgpu`` and an adapter is there, else (or if that fails) WASM."""
         session = None
         if webgpu and await webgpu_adapter():
