@@ -20,7 +20,7 @@ from plateblur import cli, pipeline
 from plateblur.imageio import decode_photo
 from plateblur.onnx_model import OnnxModel
 from plateblur.preprocess import input_for
-from plateblur.settings import Settings
+from plateblur.settings import MODEL_FILE, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIA = REPO.parent / "shared" / "media"
@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=48)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--model", type=Path, default=REPO / "models" / "plates-ref-v2.onnx")
+    parser.add_argument("--model", type=Path, default=REPO / MODEL_FILE)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
