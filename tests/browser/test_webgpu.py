@@ -36,12 +36,21 @@ KEEP_DEVICES = """() => {
 }"""
 
 
+def keep_devices(app, worker) -> None:
+    """Patch the app's own workers, not onnxruntime's thread-pool workers (they block in Atomics.wait and
+    would never answer an evaluate)."""
+    app.worker_urls.append(worker.url)
+    if "ort-wasm" not in worker.url:
+        worker.evaluate(KEEP_DEVICES)
+        app.workers.append(worker)
+
+
 @pytest.fixture(scope="module")
 def gpu_app(playwright, site_url):
     browser = launch(playwright, webgpu=True)
     app = App(browser, site_url)
-    app.workers = []
-    app.page.on("worker", lambda worker: (app.workers.append(worker), worker.evaluate(KEEP_DEVICES)))
+    app.workers, app.worker_urls = [], []
+    app.page.on("worker", lambda worker: keep_devices(app, worker))
     app.open(timeout_ms=600_000)      # compiling and warming up on the software adapter takes minutes
     yield app
     external, blocked = app.external_requests(), app.csp_violations()
@@ -129,11 +138,11 @@ def test_webgpu_video_hides_every_plate_and_matches_wasm(on_gpu, on_wasm, clip, 
         assert differs < 0.002, f"frame {i}: {differs:.2%} of the pixels differ from the WASM export"
 
 
-def test_a_lost_gpu_device_moves_the_detector_to_wasm_and_loses_no_photo(gpu_app, on_gpu, on_cli):
+def test_a_lost_gpu_device_moves_the_detector_to_wasm_and_loses_no_photo(gpu_app, on_cli):
     """Runs last: the device is destroyed under the loaded detector; the next photo is still found (on
     WASM, as the CLI finds it) and the page says the detector moved."""
     lost = sum(w.evaluate("() => (self.__devices || []).map(d => d.destroy()).length") for w in gpu_app.workers)
-    assert lost >= 1, "no GPU device was found to destroy"
+    assert lost >= 1, f"no GPU device was found to destroy in {gpu_app.worker_urls}"
     name = PHOTOS[1]
     gpu_app.upload([MEDIA / name])
     result = gpu_app.page.locator(".result", has=gpu_app.page.locator(".name", has_text=name)).last
