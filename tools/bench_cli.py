@@ -19,7 +19,8 @@ from pathlib import Path
 from plateblur import cli, pipeline
 from plateblur.imageio import decode_photo
 from plateblur.onnx_model import OnnxModel
-from plateblur.settings import Settings
+from plateblur.preprocess import input_for
+from plateblur.settings import MODEL_FILE, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIA = REPO.parent / "shared" / "media"
@@ -39,7 +40,9 @@ def make_folder(folder: Path, count: int) -> list[Path]:
 def model_inputs(paths: list[Path], model: OnnxModel) -> list:
     settings = Settings()
     return [job.tensor for path in paths
-            for job in pipeline.prepare(decode_photo(path.read_bytes()).rgb, model.input_wh, settings.max_downscale)]
+            for rgb in [decode_photo(path.read_bytes()).rgb]
+            for job in pipeline.prepare(rgb, input_for(rgb.shape[1::-1], model.input_wh, model.dynamic),
+                                        settings.max_downscale)]
 
 
 def bare_rate(count: int, tensors: list, model: OnnxModel) -> float:
@@ -63,7 +66,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=48)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--model", type=Path, default=REPO / "models" / "plates-ref-v2.onnx")
+    parser.add_argument("--model", type=Path, default=REPO / MODEL_FILE)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"

@@ -10,6 +10,7 @@ import { WorkerClient } from "./worker-client.js";
 
 const STARTUP = ["Loading Pyodide", "Loading packages", "Loaded packages", "Loaded Pyodide",
                  "download-photo-model", "compile-photo-model"];
+const BACKENDS = { webgpu: "the GPU (WebGPU)", wasm: "the CPU (WebAssembly)" };
 const items = new Map();          // id -> {id, file, card, buffer?, cancelled, worker?, export?}
 let queue = Promise.resolve();    // files are processed one at a time, in the order given
 let current = null;               // the item being processed
@@ -39,6 +40,9 @@ function onProgress(stage, done, total) {
     const text = `Loading the video detector… ${stage.startsWith("download") ? bytes(done, total) : ""}`;
     if (current) current.card.setStatus(text);
     else $("#camera-status").textContent = text;
+  } else if (stage === "backend-fallback") {   // WebGPU failed: the worker goes on with WASM
+    document.body.dataset.backend = "wasm";
+    setLoad(`WebGPU failed; the detector now runs on ${BACKENDS.wasm}.`);
   } else if (stage === "detect-pass" && current && total > 1) {
     current.card.setStatus(`Detecting… (${done + 1} of ${total} passes)`);
   }
@@ -76,8 +80,10 @@ async function start() {
     const model = new URLSearchParams(location.search).get("model");
     const info = await client.start(model && !/^[a-z]+:|^\/\//i.test(model) ? model : undefined);
     if (!settings.defaults) settings.ready(info.settings);     // a restart keeps the user's settings
-    const again = client.generation > 1 ? "restarted: " : "";
-    setLoad(`Ready (detector ${again}loaded in ${(info.load_ms / 1000).toFixed(1)} s). Drop photos or videos to start.`, 1);
+    document.body.dataset.backend = info.backend;
+    const again = client.generation > 1 ? "restarted, " : "";
+    setLoad(`Ready (detector on ${BACKENDS[info.backend]}, ${again}loaded in ${(info.load_ms / 1000).toFixed(1)} s). `
+            + "Drop photos or videos to start.", 1);
     window.plateblur = {           // for the benchmarks and tests
       info, get sync() { return client.api; }, get worker() { return client.worker; },
       get longestSilenceMs() { return client.longestSilenceMs; },

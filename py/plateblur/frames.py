@@ -35,7 +35,7 @@ class FrameResult:
 class FrameProcessor:
     """The per-frame state of one stream: the tracker, the detection cadence and the stage clock.
 
-    ``model``: awaitable (1, 3, H, W) float32 -> raw output, with ``input_wh``. The detector runs on
+    ``model``: awaitable (1, 3, H, W) float32 -> raw output, with ``input_wh`` and ``dynamic``. The detector runs on
     every ``settings.detect_every``-th processed frame; the tracker covers the frames between and
     the frames a source dropped (``gap``)."""
 
@@ -58,7 +58,8 @@ class FrameProcessor:
         self.processed += 1
         try:
             if detect_now:
-                found = await pipeline.detect_async(rgb, self.model, self.model.input_wh, self.settings, self.clock)
+                found = await pipeline.detect_async(rgb, self.model, self.model.input_wh, self.settings, self.clock,
+                                                     dynamic=self.model.dynamic)
                 tracked = self.tracker.update(pipeline.select(found, self.settings.conf), frames=self._since_update)
                 self._since_update = 0
             else:

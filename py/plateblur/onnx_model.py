@@ -5,13 +5,17 @@ from pathlib import Path
 
 import numpy as np
 
+from .settings import INPUT_SIDE
+
 
 class OnnxModel:
-    """Callable: (1, 3, H, W) float32 -> raw output (1, 5, N). ``input_wh`` is the model's input size.
+    """Callable: (1, 3, H, W) float32 -> raw output (1, 5, N). ``input_wh`` is the model's input size;
+    ``dynamic``: the model takes any height and width (multiples of 32), and ``input_wh`` is then
+    (``side``, ``side``), the long side it runs at (``pipeline.input_for`` picks each frame's input).
     ``spin`` False: ONNX Runtime's threads sleep between calls instead of spinning, leaving the cores
     to threads that decode and encode meanwhile (the CLI's batches)."""
 
-    def __init__(self, path: str | Path, threads: int = 0, spin: bool = True):
+    def __init__(self, path: str | Path, threads: int = 0, spin: bool = True, side: int = INPUT_SIDE):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -23,7 +27,8 @@ class OnnxModel:
         meta = self.session.get_inputs()[0]
         self.input_name = meta.name
         h, w = meta.shape[2:]
-        self.input_wh = (w if isinstance(w, int) else 640, h if isinstance(h, int) else 640)
+        self.dynamic = not (isinstance(w, int) and isinstance(h, int))
+        self.input_wh = (side, side) if self.dynamic else (w, h)
 
     def __call__(self, tensor: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: tensor})[0]

@@ -16,7 +16,7 @@ from .clock import StageClock
 from .decode import decode_yolo
 from .detections import Detections
 from .obscure import OBSCURERS
-from .preprocess import Letterbox, letterbox
+from .preprocess import Letterbox, input_for, letterbox
 from .settings import DETECTION_FLOOR, Settings
 from .tiling import plan_windows
 
@@ -52,13 +52,14 @@ def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float,
         raise ValueError(f"expected an H x W x 3 uint8 frame, got {frame.dtype} {frame.shape}")
     if not turns or turns[0] != 0:
         raise ValueError(f"turns must start with 0 (the frame as it is), not {turns}")
-    tile_wh = (round(input_wh[0] * max_downscale), round(input_wh[1] * max_downscale))
     jobs = []
     for turn in turns:
         view = np.rot90(frame, turn) if turn else frame      # a view: letterbox copies what it needs
         h, w = view.shape[:2]
-        for i, (x1, y1, x2, y2) in enumerate(plan_windows((w, h), input_wh, max_downscale)):
-            tensor, box = letterbox(np.ascontiguousarray(view[y1:y2, x1:x2]), input_wh)
+        view_wh = input_wh[::-1] if turn % 2 else input_wh   # a frame's input (input_for), turned with it
+        tile_wh = (round(view_wh[0] * max_downscale), round(view_wh[1] * max_downscale))
+        for i, (x1, y1, x2, y2) in enumerate(plan_windows((w, h), view_wh, max_downscale)):
+            tensor, box = letterbox(np.ascontiguousarray(view[y1:y2, x1:x2]), view_wh)
             jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1)),
                             None if i == 0 else tile_wh, turn))
     return jobs
@@ -148,19 +149,20 @@ def unpack_patches(regions: np.ndarray, packed: np.ndarray) -> list[np.ndarray]:
 
 
 def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_wh: tuple[int, int],
-           settings: Settings) -> Detections:
-    """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish."""
-    jobs = prepare(frame, input_wh, settings.max_downscale, settings.turns)
+           settings: Settings, dynamic: bool = False) -> Detections:
+    """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish.
+    ``input_wh``, ``dynamic``: the model's input size and whether it takes any (see ``input_for``)."""
+    jobs = prepare(frame, input_for(frame.shape[1::-1], input_wh, dynamic), settings.max_downscale, settings.turns)
     return finish([model(job.tensor) for job in jobs], jobs, settings.iou)
 
 
 async def detect_async(frame: np.ndarray, model: Callable[[np.ndarray], Awaitable[np.ndarray]],
                        input_wh: tuple[int, int], settings: Settings, clock: StageClock | None = None,
-                       on_pass: Callable[[int, int], None] | None = None) -> Detections:
+                       on_pass: Callable[[int, int], None] | None = None, dynamic: bool = False) -> Detections:
     """``detect`` for an awaitable model (onnxruntime-web in the page). ``clock`` gets the laps
     preprocess, run and postprocess; ``on_pass(i, n)`` is called before each of the n model runs."""
     clock = clock or StageClock()
-    jobs = prepare(frame, input_wh, settings.max_downscale, settings.turns)
+    jobs = prepare(frame, input_for(frame.shape[1::-1], input_wh, dynamic), settings.max_downscale, settings.turns)
     clock.lap("preprocess")
     outputs = []
     for i, job in enumerate(jobs):

@@ -1,12 +1,14 @@
 """Letterboxing: an H x W x 3 uint8 RGB frame to the model's 1 x 3 x H x W float32 input."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 PAD_VALUE = 114  # grey border, as the detector was trained with
+STRIDE = 32      # the detector's coarsest feature map: input sides must be multiples of it
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,19 @@ class Letterbox:
         out[:, [0, 2]] = (out[:, [0, 2]] - self.pad_xy[0]) / self.scale_xy[0] + self.origin_xy[0]
         out[:, [1, 3]] = (out[:, [1, 3]] - self.pad_xy[1]) / self.scale_xy[1] + self.origin_xy[1]
         return out
+
+
+def input_for(frame_wh: tuple[int, int], model_wh: tuple[int, int], dynamic: bool) -> tuple[int, int]:
+    """The model input (w, h) for a frame. A fixed-shape model takes its own ``model_wh``. A model with
+    dynamic height and width takes the frame's aspect: the long side is the model's long side (the same
+    scale as letterboxing into the square), the short side rounded up to a multiple of STRIDE, so
+    16:9 video runs at 640x384 instead of 640x640. Tiles of the frame use the same input."""
+    if not dynamic:
+        return tuple(model_wh)
+    w, h = frame_wh
+    side = max(model_wh)
+    short = max(STRIDE, math.ceil(side * min(w, h) / max(w, h) / STRIDE) * STRIDE)
+    return (side, short) if w >= h else (short, side)
 
 
 def resize(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:

@@ -95,7 +95,7 @@ def test_json_matches_the_core(samples_json):
     model = OnnxModel(MODEL_PATH)
     for name in ("openimages-09.jpg", "dashcam-01.png"):
         photo = decode_photo((folder / name).read_bytes())
-        rendered = render(photo.rgb, detect(photo.rgb, model, model.input_wh, Settings()), Settings())
+        rendered = render(photo.rgb, detect(photo.rgb, model, model.input_wh, Settings(), model.dynamic), Settings())
         assert by_name[name]["boxes"] == rendered.detections.to_rows()
         assert by_name[name]["regions"] == rendered.regions.tolist()
 

@@ -18,6 +18,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
+# WebGPU: without --disable-gpu, and with this flag, headless Chromium here offers a software adapter
+# (SwiftShader): correct, but about as slow as the CPU at best; never a measure of a real GPU.
+WEBGPU_ARGS = ["--enable-unsafe-webgpu"]
 READY_TIMEOUT_MS = 120_000
 SETTLE_TIMEOUT_MS = 300_000
 # Long main-thread tasks, recorded from the first moment of every page.
@@ -47,18 +50,20 @@ def local_site(isolation: bool = True, extra: tuple[str, ...] = (), root: Path |
         server.server_close()
 
 
-def launch(playwright, extra_args=()):
-    """Debian's Chromium, headless, offline, with ``extra_args`` (e.g. the fake camera's)."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+def launch(playwright, extra_args=(), webgpu: bool = False):
+    """Debian's Chromium, headless, offline, with ``extra_args`` (e.g. the fake camera's); ``webgpu``:
+    with its software WebGPU adapter (else the GPU is off and the page runs the model on WASM)."""
+    args = [a for a in CHROMIUM_ARGS if not (webgpu and a == "--disable-gpu")] + (WEBGPU_ARGS if webgpu else [])
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*args, *extra_args])
 
 
 @contextmanager
-def chromium(extra_args=()):
+def chromium(extra_args=(), webgpu: bool = False):
     """A browser of its own (one per process: Playwright's sync API allows one driver at a time)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = launch(p, extra_args)
+        browser = launch(p, extra_args, webgpu)
         try:
             yield browser
         finally:
@@ -79,14 +84,14 @@ class App:
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-    def open(self, query: str = "") -> "App":
+    def open(self, query: str = "", timeout_ms: int = READY_TIMEOUT_MS) -> "App":
         self.page.goto(self.site_url + query)
-        self.wait_ready()
+        self.wait_ready(timeout_ms)
         return self
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, timeout_ms: int = READY_TIMEOUT_MS) -> None:
         self.page.wait_for_function("() => document.body.dataset.app === 'ready' || document.body.dataset.app === 'error'",
-                                    timeout=READY_TIMEOUT_MS)
+                                    timeout=timeout_ms)
         state = self.page.evaluate("document.body.dataset.app")
         assert state == "ready", f"app failed to start: {self.page.text_content('#load-status')}"
 

@@ -54,7 +54,7 @@ def test_a_js_error_is_matched_by_its_name_not_its_text():
 
 class AsyncModel:
     def __init__(self):
-        self.model, self.input_wh, self.runs = BrightBoxModel(), (640, 640), 0
+        self.model, self.input_wh, self.dynamic, self.runs = BrightBoxModel(), (640, 640), False, 0
 
     async def __call__(self, tensor):
         self.runs += 1

@@ -57,6 +57,8 @@ def test_edits_that_do_not_fit_the_photo_are_refused(plain, message):
 
 
 class AsyncModel:
+    dynamic = False                 # a fixed-size input, like the shipped 640x640 export
+
     def __init__(self):
         self.model, self.input_wh, self.runs = BrightBoxModel(), (640, 640), 0
 

@@ -16,9 +16,9 @@ from plateblur.settings import Settings
 class AsyncModel:
     """An awaitable detector like the page's OrtModel; raises on the runs listed in ``fail_on``."""
 
-    def __init__(self, fail_on=(), input_wh=(640, 640)):
+    def __init__(self, fail_on=(), input_wh=(640, 640), dynamic=False):
         self.model = BrightBoxModel()
-        self.input_wh = input_wh
+        self.input_wh, self.dynamic = input_wh, dynamic
         self.fail_on = set(fail_on)
         self.runs = 0
 

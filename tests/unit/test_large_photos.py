@@ -35,13 +35,13 @@ def phone_photo():
 def test_tiling_finds_a_small_plate_in_a_large_photo(model, phone_photo, max_downscale, found):
     photo, plate = phone_photo
     settings = Settings(max_downscale=max_downscale)
-    rendered = pipeline.render(photo, pipeline.detect(photo, model, model.input_wh, settings), settings)
+    rendered = pipeline.render(photo, pipeline.detect(photo, model, model.input_wh, settings, model.dynamic), settings)
     assert (coverage(plate, rendered.regions, photo.shape[:2]) >= 0.9) is found
 
 
 def test_tiles_report_no_tile_sized_boxes_on_flat_areas(model, phone_photo):
     photo, _ = phone_photo
     settings = Settings()
-    kept = pipeline.select(pipeline.detect(photo, model, model.input_wh, settings), settings.conf)
+    kept = pipeline.select(pipeline.detect(photo, model, model.input_wh, settings, model.dynamic), settings.conf)
     sizes = kept.xyxy[:, 2:] - kept.xyxy[:, :2]
     assert (sizes < 200).all(), kept.to_rows()

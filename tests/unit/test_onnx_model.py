@@ -1,4 +1,4 @@
-"""The real detector (models/plates-ref-v2.onnx through onnxruntime) on the sample photos in
+"""The real detector (settings.MODEL_FILE through onnxruntime) on the sample photos in
 ../shared/media, end to end through the core at default Settings."""
 import numpy as np
 import pytest
@@ -27,14 +27,25 @@ def results(model):
     out = {}
     for entry in PLATES:
         photo = decode_photo((MEDIA / entry["file"]).read_bytes())
-        out[entry["file"]] = photo, render(photo.rgb, detect(photo.rgb, model, model.input_wh, settings), settings)
+        out[entry["file"]] = photo, render(photo.rgb, detect(photo.rgb, model, model.input_wh, settings, model.dynamic), settings)
     return out
 
 
 def test_model_input_and_output_shapes(model):
-    assert model.input_wh == (640, 640)
+    assert model.input_wh == (640, 640) and model.dynamic
     output = model(np.zeros((1, 3, 640, 640), np.float32))
     assert output.shape == (1, 5, 8400) and output.dtype == np.float32
+    assert model(np.zeros((1, 3, 384, 640), np.float32)).shape == (1, 5, 5040)   # 16:9 at 640
+
+
+def test_the_shipped_models_take_any_input():
+    """Photo and stream models both run at each frame's aspect (rectangular input, issue 12)."""
+    from plateblur.assets import model_path
+    from plateblur.onnx_model import OnnxModel
+    from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
+
+    photo, stream = OnnxModel(model_path(MODEL_FILE)), OnnxModel(model_path(STREAM_MODEL_FILE))
+    assert photo.dynamic and stream.dynamic
 
 
 def test_samples_are_listed():
@@ -84,7 +95,7 @@ def test_plates_are_actually_hidden(results):
 def test_extreme_frames_run_through_the_real_model(model, frame_wh):
     w, h = frame_wh
     frame = noise_frame(w, h, seed=3) if w * h < 100 else make_frame(w, h, 90)
-    det = detect(frame, model, model.input_wh, Settings())
+    det = detect(frame, model, model.input_wh, Settings(), model.dynamic)
     out = render(frame, det, Settings())
     assert out.image.shape == frame.shape
     assert ((det.xyxy[:, [0, 2]] >= 0) & (det.xyxy[:, [0, 2]] <= w)).all()

@@ -398,3 +398,34 @@ def test_the_thorough_search_keeps_an_upright_plate_where_it_is():
 def test_turns_must_start_with_the_frame_as_it_is():
     with pytest.raises(ValueError, match="turns must start with 0"):
         prepare(make_frame(64, 64), INPUT_WH, 2.0, (1, 0))
+
+
+# --- rectangular input (a model with dynamic height and width) ----------------------------------------
+
+@pytest.mark.parametrize(
+    ("frame_wh", "input_shapes"),
+    [
+        ((1280, 720), {(1, 3, 384, 640)}),                  # 16:9 video: 40 % fewer pixels than 640x640
+        ((720, 1280), {(1, 3, 640, 384)}),
+        ((4000, 3000), {(1, 3, 480, 640)}),                 # the whole photo and every tile
+    ],
+)
+def test_detect_runs_a_dynamic_model_at_the_frames_aspect_tiles_included(frame_wh, input_shapes):
+    model = BrightBoxModel()
+    detect(make_frame(*frame_wh), model, INPUT_WH, Settings(), dynamic=True)
+    assert set(model.calls) == input_shapes
+    fixed = BrightBoxModel()
+    detect(make_frame(*frame_wh), fixed, INPUT_WH, Settings())
+    assert set(fixed.calls) == {(1, 3, 640, 640)}
+
+
+@pytest.mark.parametrize("frame_wh, rect", [((1280, 720), (600, 500, 690, 530)), ((4000, 3000), (3000, 2500, 3060, 2520)),
+                                             ((720, 1280), (100, 1200, 190, 1230))])
+def test_a_dynamic_model_finds_the_same_plate_as_a_fixed_one(frame_wh, rect):
+    frame = make_frame(*frame_wh)
+    x1, y1, x2, y2 = rect
+    frame[y1:y2, x1:x2] = 255
+    square = detect(frame, BrightBoxModel(), INPUT_WH, Settings())
+    rectangular = detect(frame, BrightBoxModel(), INPUT_WH, Settings(), dynamic=True)
+    assert len(rectangular) == len(square) >= 1
+    np.testing.assert_allclose(rectangular.xyxy, square.xyxy, atol=2)

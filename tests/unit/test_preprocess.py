@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from plateblur.preprocess import PAD_VALUE, Letterbox, letterbox, resize
+from plateblur.preprocess import PAD_VALUE, Letterbox, input_for, letterbox, resize
 from plateblur.tiling import plan_windows
 from tests.support.helpers import make_frame, noise_frame
 
@@ -183,3 +183,44 @@ def test_to_source_does_not_modify_its_input():
 def test_to_source_empty():
     _, box = letterbox(make_frame(100, 50), (640, 640))
     assert box.to_source(np.zeros((0, 4), np.float32)).shape == (0, 4)
+
+
+# --- input_for: the model input for a frame ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("frame_wh", "expected"),
+    [
+        ((1920, 1080), (640, 384)),     # 16:9: 360 rounded up to a multiple of 32
+        ((1280, 720), (640, 384)),
+        ((1080, 1920), (384, 640)),     # portrait
+        ((4000, 3000), (640, 480)),     # 4:3, already a multiple of 32
+        ((640, 640), (640, 640)),
+        ((300, 200), (640, 448)),       # small photos are scaled up to the long side, as letterboxing does
+        ((10000, 100), (640, 32)),      # never below one stride
+    ],
+)
+def test_input_for_a_dynamic_model_keeps_the_frames_aspect(frame_wh, expected):
+    assert input_for(frame_wh, (640, 640), dynamic=True) == expected
+
+
+def test_input_for_a_dynamic_model_at_another_long_side():
+    assert input_for((1920, 1080), (480, 480), dynamic=True) == (480, 288)
+    assert input_for((1080, 1920), (416, 416), dynamic=True) == (256, 416)
+
+
+@pytest.mark.parametrize("frame_wh", [(1920, 1080), (1080, 1920), (7, 5)])
+def test_input_for_a_fixed_model_is_its_own_input(frame_wh):
+    assert input_for(frame_wh, (640, 640), dynamic=False) == (640, 640)
+
+
+@pytest.mark.parametrize("frame_wh", [(1920, 1080), (1080, 1920), (333, 777), (5000, 17)])
+def test_a_frame_fills_its_dynamic_input_on_the_long_side_at_the_square_models_scale(frame_wh):
+    """Same scale as letterboxing into the square (the detector sees plates at the same size); the only
+    grey left is the rounding of the short side to the stride, less than one stride in all."""
+    in_wh = input_for(frame_wh, (640, 640), dynamic=True)
+    assert in_wh[0] % 32 == 0 and in_wh[1] % 32 == 0
+    _, square = letterbox(make_frame(*frame_wh), (640, 640))
+    tensor, box = letterbox(make_frame(*frame_wh), in_wh)
+    assert tensor.shape == (1, 3, in_wh[1], in_wh[0])
+    assert box.scale_xy == square.scale_xy
+    assert 0 <= 2 * max(box.pad_xy) < 32 + 1

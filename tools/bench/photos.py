@@ -10,6 +10,7 @@ import statistics
 import time
 from pathlib import Path
 
+from plateblur.settings import MODEL_FILE
 from tests.support import MEDIA, REPO_ROOT
 from tests.support.page_driver import App, chromium, local_site
 
@@ -59,7 +60,7 @@ def cli_times(photos: list[Path], repeat: int, model_path: Path) -> dict[str, fl
         for _ in range(repeat + 1):
             started = time.perf_counter()
             decoded = decode_photo(photo.read_bytes())
-            rendered = pipeline.render(decoded.rgb, pipeline.detect(decoded.rgb, model, model.input_wh, settings), settings)
+            rendered = pipeline.render(decoded.rgb, pipeline.detect(decoded.rgb, model, model.input_wh, settings, model.dynamic), settings)
             encode_photo(decoded, rendered.image)
             times.append((time.perf_counter() - started) * 1000)
         out[photo.name] = median(times[1:])           # the first run warms the session up
@@ -70,7 +71,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=3, help="passes over the sample photos")
     p.add_argument("--cold", type=int, default=3, help="cold starts to time")
-    p.add_argument("--model", default="models/plates-ref-v2.onnx", help="ONNX file, relative to the repo")
+    p.add_argument("--model", default=MODEL_FILE, help="ONNX file, relative to the repo")
     p.add_argument("--json", type=Path, help="also write the raw numbers here")
     a = p.parse_args()
     photos = sorted(p for p in MEDIA.iterdir() if p.suffix in (".png", ".jpg"))

@@ -20,8 +20,10 @@ class UltralyticsMissing(RuntimeError):
     pass
 
 
-def export_onnx(weights: Path, out: Path, imgsz: int = 640, opset: int = OPSET, simplify: bool = True) -> Path:
-    """Exports ``weights`` (.pt) to ``out``: input ``images`` float32 [1, 3, imgsz, imgsz] (fixed),
+def export_onnx(weights: Path, out: Path, imgsz: int = 640, opset: int = OPSET, simplify: bool = True,
+                dynamic: bool = False) -> Path:
+    """Exports ``weights`` (.pt) to ``out``: input ``images`` float32 [1, 3, imgsz, imgsz] (fixed), or with
+    ``dynamic`` [batch, 3, height, width] (any multiple of 32: the app runs it at each frame's aspect),
     output [1, 5, N] raw (cx, cy, w, h, score), no NMS in the graph, as the app expects."""
     try:
         from ultralytics import YOLO
@@ -34,7 +36,7 @@ def export_onnx(weights: Path, out: Path, imgsz: int = 640, opset: int = OPSET, 
     with tempfile.TemporaryDirectory(prefix="plateblur-export-") as tmp, _logs_to_stderr():
         local = Path(tmp) / Path(weights).name          # Ultralytics writes next to the weights
         shutil.copyfile(weights, local)
-        exported = YOLO(str(local)).export(format="onnx", imgsz=imgsz, opset=opset, dynamic=False,
+        exported = YOLO(str(local)).export(format="onnx", imgsz=imgsz, opset=opset, dynamic=dynamic,
                                            simplify=simplify, nms=False, batch=1, device="cpu")
         shutil.move(str(exported), out)
     return out
@@ -56,13 +58,15 @@ def _logs_to_stderr():
             h.setStream(sys.stdout)
 
 
-def calibration_tensors(images: list[Path], input_wh: tuple[int, int]):
-    """Letterboxed model inputs, made by the app's own preprocessing."""
+def calibration_tensors(images: list[Path], input_wh: tuple[int, int], dynamic: bool = False):
+    """Letterboxed model inputs, made by the app's own preprocessing (for a model with dynamic input,
+    each at its photo's aspect, as the app runs it)."""
     from plateblur.imageio import decode_photo
-    from plateblur.preprocess import letterbox
+    from plateblur.preprocess import input_for, letterbox
 
     for path in images:
-        yield letterbox(decode_photo(path.read_bytes()).rgb, input_wh)[0]
+        rgb = decode_photo(path.read_bytes()).rgb
+        yield letterbox(rgb, input_for(rgb.shape[1::-1], input_wh, dynamic))[0]
 
 
 def quantize_int8(src: Path, out: Path, method: str = "static", calibration: list[Path] = ()) -> Path:
@@ -87,13 +91,14 @@ def quantize_int8(src: Path, out: Path, method: str = "static", calibration: lis
         model = onnx.load(str(prepared))
         dims = model.graph.input[0].type.tensor_type.shape.dim
         input_name = model.graph.input[0].name
-        input_wh = (dims[3].dim_value, dims[2].dim_value)
+        dynamic = not (dims[2].dim_value and dims[3].dim_value)
+        input_wh = (640, 640) if dynamic else (dims[3].dim_value, dims[2].dim_value)
         head_tail = [n.name for n in model.graph.node
                      if n.name.startswith("/model.22/") and n.op_type != "Conv" and "/cv" not in n.name]
 
         class Reader(CalibrationDataReader):
             def __init__(self):
-                self.it = iter(calibration_tensors(list(calibration), input_wh))
+                self.it = iter(calibration_tensors(list(calibration), input_wh, dynamic))
 
             def get_next(self):
                 tensor = next(self.it, None)

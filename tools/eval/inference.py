@@ -21,6 +21,7 @@ from plateblur import pipeline
 from plateblur.detections import Detections
 from plateblur.imageio import decode_photo
 from plateblur.onnx_model import OnnxModel
+from plateblur.preprocess import input_for
 from plateblur.settings import Settings
 
 from tools import REPO_ROOT
@@ -76,7 +77,8 @@ def core_hash() -> str:
 
 class Detector:
     """An ONNX detector (or an Ultralytics .pt, exported to a temporary ONNX first) behind the
-    app's ``OnnxModel``. ``imgsz`` only applies to a .pt (the ONNX's input size is fixed)."""
+    app's ``OnnxModel``. ``imgsz``: the size a .pt is exported at, or the long side an ONNX with dynamic
+    height and width runs at (a fixed-shape ONNX has its own)."""
 
     def __init__(self, path: Path, threads: int = 0, imgsz: int = 640):
         self.source_path = Path(path)
@@ -92,8 +94,8 @@ class Detector:
             onnx_path = self.source_path
         self.onnx_path = onnx_path
         self.sha256 = file_sha256(onnx_path)
-        self.model = OnnxModel(onnx_path, threads)
-        self.input_wh = self.model.input_wh
+        self.model = OnnxModel(onnx_path, threads, side=imgsz)
+        self.input_wh, self.dynamic = self.model.input_wh, self.model.dynamic
         self.run_seconds: list[float] = []
 
     def __call__(self, tensor: np.ndarray) -> np.ndarray:
@@ -103,7 +105,7 @@ class Detector:
         return out
 
     def describe(self) -> dict:
-        return {"path": str(self.source_path), "onnx_sha256": self.sha256, "input_wh": list(self.input_wh),
+        return {"path": str(self.source_path), "onnx_sha256": self.sha256, "input_wh": list(self.input_wh), "dynamic": self.dynamic,
                 "onnx_bytes": self.onnx_path.stat().st_size}
 
 
@@ -128,7 +130,8 @@ class DetectionCache:
             return
         w, h = detector.input_wh
         turned = "" if turns == (0,) else "-turns" + "".join(map(str, turns))
-        self.path = Path(folder) / f"{detector.sha256[:16]}-{w}x{h}-md{max_downscale:g}-iou{iou:g}{turned}-{core_hash()}.npz"
+        self.path = Path(folder) / (f"{detector.sha256[:16]}-{w}x{h}{'-dyn' if detector.dynamic else ''}"
+                                    f"-md{max_downscale:g}-iou{iou:g}{turned}-{core_hash()}.npz")
         if self.path.is_file():
             with np.load(self.path) as z:
                 self.entries = {k: z[k] for k in z.files}
@@ -170,7 +173,8 @@ def infer(samples: list[Sample], detector: Detector, max_downscale: float, iou: 
         hit = cache.get(key)
         if hit is None:
             rgb = decode_photo(data).rgb
-            jobs = pipeline.prepare(rgb, detector.input_wh, max_downscale, turns)
+            jobs = pipeline.prepare(rgb, input_for((rgb.shape[1], rgb.shape[0]), detector.input_wh, detector.dynamic),
+                                    max_downscale, turns)
             dets = pipeline.finish([detector(job.tensor) for job in jobs], jobs, iou)
             hit = Inferred(dets, (rgb.shape[1], rgb.shape[0]))
             cache.put(key, hit)

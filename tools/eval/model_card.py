@@ -90,12 +90,17 @@ def why_defaults(sweeps: list[dict], s: dict) -> list[str]:
     return [" ".join(lines)]
 
 
+def input_text(m: dict) -> str:
+    """'640x640', or for a model with dynamic input '640 long side, at the photo's aspect'."""
+    return f"{m['input_wh'][0]} long side, at the photo's aspect" if m.get("dynamic") else f"{m['input_wh'][0]}x{m['input_wh'][1]}"
+
+
 def variants_table(results: list[dict]) -> list[str]:
     lines = ["| file | input | MB | recall | covered | small: covered | false regions / plate-free photo |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for r in results:
         m, o, n = r["model"], r["overall"], r.get("negatives") or {}
-        lines.append(f"| `{Path(m['path']).name}` | {m['input_wh'][0]}x{m['input_wh'][1]} | {m['onnx_bytes'] / 1e6:.1f} | "
+        lines.append(f"| `{Path(m['path']).name}` | {input_text(m)} | {m['onnx_bytes'] / 1e6:.1f} | "
                      f"{pct(o['recall'])} | {pct(o['covered_rate'])} | {pct(r['by_size']['small']['covered_rate'])} | "
                      f"{pct(n.get('regions_per_photo'))} |")
     return lines
@@ -168,7 +173,10 @@ def main(argv=None) -> int:
          "Licence-plate detector for plateblur: Ultralytics YOLOv8n, one class (`plate`).", "",
          "| | |", "|---|---|",
          f"| file | `models/{name}`, {m['onnx_bytes'] / 1e6:.1f} MB, sha256 `{m['onnx_sha256'][:16]}…` |",
-         f"| input | `images` float32 [1, 3, {m['input_wh'][1]}, {m['input_wh'][0]}], RGB 0..1, letterboxed on grey 114 |",
+         (f"| input | `images` float32 [1, 3, H, W], any H and W that are multiples of 32; the app runs it at each "
+          f"photo's or frame's aspect with the long side {m['input_wh'][0]} (`preprocess.input_for`: 640x384 for 16:9), "
+          "RGB 0..1, letterboxed on grey 114 |" if m.get("dynamic") else
+          f"| input | `images` float32 [1, 3, {m['input_wh'][1]}, {m['input_wh'][0]}], RGB 0..1, letterboxed on grey 114 |"),
          "| output | [1, 5, N] = (cx, cy, w, h, score) per anchor in input pixels; no NMS in the graph |",
          f"| app defaults | threshold (conf) **{s['conf']:g}**, padding **{s['pad']:g}** of the plate's size per side "
          f"(at least {s['min_pad_px']:g} px), tiling when a photo is shrunk more than {s['max_downscale']:g}x, NMS IoU {s['iou']:g} |",
@@ -259,11 +267,13 @@ def main(argv=None) -> int:
     L += ["## Reproduce", "", "```sh",
           "tools/setup-train                                   # .venv-train: torch, ultralytics (not the app's set-up)",
           ".venv-train/bin/python -m tools.eval.train --export-only --weights ../shared/models/plates-ref-v2.pt \\",
-          "    --export-imgsz 640 480 416 --int8 static         # -> build/models/",
+          "    --export-imgsz 640 --dynamic --int8 static       # -> build/models/plates-ref-v2-dynamic{,-int8}.onnx",
           ".venv/bin/python -m tools.eval.make_negatives        # -> build/negatives/val",
           ".venv/bin/python -m tools.eval.evaluate --out build/eval/card/default.json",
+          ".venv/bin/python -m tools.eval.evaluate --model models/plates-ref-v2-dynamic-int8.onnx --out build/eval/card/int8.json",
           ".venv/bin/python -m tools.eval.sweep --out build/eval/card/sweep.json",
-          ".venv/bin/python -m tools.eval.model_card --eval build/eval/card/default.json --sweep build/eval/card/sweep.json",
+          ".venv/bin/python -m tools.eval.model_card --eval build/eval/card/default.json --sweep build/eval/card/sweep.json \\",
+          "    --variants build/eval/card/int8.json --export-record build/models/plates-ref-v2-export.json",
           "```", "",
           "Fine-tuning further: `.venv-train/bin/python -m tools.eval.train --device 0 --batch 64 --epochs 20 "
           "--export-imgsz 640` (a GPU; on CPU only short smoke runs are practical). It never uses the val split: "

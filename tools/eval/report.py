@@ -52,7 +52,7 @@ def negatives_table(result: dict) -> list[str]:
 
 def format_result(result: dict) -> str:
     m, s, d = result["model"], result["settings"], result["data"]
-    head = [f"model: {m['path']} (input {m['input_wh'][0]}x{m['input_wh'][1]}, onnx sha256 {m['onnx_sha256'][:12]})",
+    head = [f"model: {m['path']} (input {m['input_wh'][0]}x{m['input_wh'][1]}{' long side, dynamic' if m.get('dynamic') else ''}, onnx sha256 {m['onnx_sha256'][:12]})",
             f"settings: conf {s['conf']:g}, pad {s['pad']:g}, max_downscale {s['max_downscale']:g}, iou {s['iou']:g}",
             f"data: {d['path']} ({d['split']}): {d['photos']} photos, {d['plates']} plates"]
     if result.get("negatives_data"):

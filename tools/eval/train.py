@@ -66,24 +66,25 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int) -> dic
 
 
 def export_all(weights: Path, out_dir: Path, stem: str, sizes: list[int], int8: str | None,
-               calibration: int, seed: int, data: Path) -> list[dict]:
-    """ONNX at each size (opset 17, fixed input), then int8 of the first size; each checked with the
-    app's OnnxModel on one letterboxed photo. Returns a record per file."""
+               calibration: int, seed: int, data: Path, dynamic: bool = False) -> list[dict]:
+    """ONNX at each size (opset 17, fixed input; with ``dynamic`` one file, any height and width, named
+    <stem>-dynamic.onnx), then int8 of the first; each checked with the app's OnnxModel on a blank input
+    (and a dynamic one also on a 16:9 one). Returns a record per file."""
     import numpy as np
     from .export import OPSET, export_onnx, quantize_int8
     from plateblur.onnx_model import OnnxModel
 
     records = []
     files = []
-    for size in sizes:
-        out = out_dir / f"{stem}-{size}.onnx"
-        export_onnx(weights, out, size)
+    for size in sizes[:1] if dynamic else sizes:
+        out = out_dir / f"{stem}-{'dynamic' if dynamic else size}.onnx"
+        export_onnx(weights, out, size, dynamic=dynamic)
         files.append((out, size, None))
     if int8:
         src = files[0][0]
         train_images = sorted(p for p in (data / "images" / "train").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         calib = sorted(random.Random(seed).sample(train_images, min(calibration, len(train_images))))
-        out = out_dir / f"{stem}-{files[0][1]}-int8.onnx"
+        out = out_dir / f"{stem}-{'dynamic' if dynamic else files[0][1]}-int8.onnx"
         quantize_int8(src, out, int8, calib)
         files.append((out, files[0][1], int8))
     for path, size, quant in files:
@@ -91,7 +92,9 @@ def export_all(weights: Path, out_dir: Path, stem: str, sizes: list[int], int8: 
         output = model(np.zeros((1, 3, model.input_wh[1], model.input_wh[0]), np.float32))
         if output.shape[:2] != (1, 5):
             raise SystemExit(f"train: {path} gives output {output.shape}, expected (1, 5, N)")
-        records.append({"file": str(path), "imgsz": size, "opset": OPSET, "int8": quant, "sha256": file_sha256(path),
+        if model.dynamic and model(np.zeros((1, 3, 384, 640), np.float32)).shape != (1, 5, 5040):
+            raise SystemExit(f"train: {path} does not run at 640x384")
+        records.append({"file": str(path), "imgsz": size, "dynamic": model.dynamic, "opset": OPSET, "int8": quant, "sha256": file_sha256(path),
                         "bytes": path.stat().st_size, "output_shape": list(output.shape),
                         "from_weights": str(weights), "from_weights_sha256": file_sha256(weights)})
         print(f"train: exported {path} ({path.stat().st_size / 1e6:.1f} MB, output {tuple(output.shape)})")
@@ -135,6 +138,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--cache", default="false", choices=["false", "ram", "disk"], help="Ultralytics image cache")
     p.add_argument("--export-imgsz", type=int, nargs="*", default=[640],
                    help="export the result at these input sizes (none: no export)")
+    p.add_argument("--dynamic", action="store_true",
+                   help="export one ONNX with dynamic height and width (the app runs it at each frame's aspect)")
     p.add_argument("--int8", choices=["static", "dynamic"], default=None,
                    help="also write an int8 copy of the first export (static: calibrated on train photos)")
     p.add_argument("--calibration", type=int, default=200, help="train photos used to calibrate static int8")
@@ -166,7 +171,8 @@ def main(argv=None) -> int:
     if a.export_only:
         out_dir = a.out or BUILD / "models"
         out_dir.mkdir(parents=True, exist_ok=True)
-        records = export_all(a.weights, out_dir, a.weights.stem, a.export_imgsz, a.int8, a.calibration, a.seed, a.data)
+        records = export_all(a.weights, out_dir, a.weights.stem, a.export_imgsz, a.int8, a.calibration, a.seed, a.data,
+                             a.dynamic)
         record = {"tool": "tools/eval/train.py --export-only", "args": {k: str(v) if isinstance(v, Path) else v
                                                                    for k, v in vars(a).items()},
                   "versions": versions(), "repo_commit": git_commit(), "exports": records,

@@ -59,7 +59,8 @@ async def load(site_url: str, threads: int, model_file: str = MODEL_FILE):
     model = await models.photo()
     MODELS = models
     await bridge.frames_js.clearExports()
-    return bridge.to_object({"input_wh": list(model.input_wh), "model": model_file, "threads": threads,
+    return bridge.to_object({"input_wh": list(model.input_wh), "dynamic": model.dynamic, "backend": model.backend,
+                             "model": model_file, "threads": threads,
                              "load_ms": round((time.perf_counter() - started) * 1000, 1),
                              "settings": vars(Settings())})
 
@@ -138,11 +139,11 @@ def zip_files(names, arrays):
     return bridge.to_uint8array(out.getvalue())
 
 
-async def time_model(runs: int, stream: bool = False):
+async def time_model(runs: int, stream: bool = False, width: int = 0, height: int = 0):
     """Milliseconds of ``runs`` bare model runs on a blank input (the benchmarks' reference);
-    ``stream``: the video and camera model."""
+    ``stream``: the video and camera model; ``width``, ``height``: the input (a model with dynamic input)."""
     model = await (_models().stream() if stream else _models().photo())
-    w, h = model.input_wh
+    w, h = (width, height) if width and height else model.input_wh
     tensor = np.full((1, 3, h, w), 114 / 255, np.float32)
     times = []
     for _ in range(runs):

@@ -13,7 +13,8 @@ from pyodide.ffi import create_proxy, to_js
 from ..frames import FrameResult
 from ..imageio import rgb_from_rgba
 
-ort = js_modules.ort             # onnxruntime-web, from [js_modules.worker] in pyscript.toml
+ort = js_modules.ort             # onnxruntime-web (WASM), from [js_modules.worker] in pyscript.toml
+ort_webgpu = js_modules.ort_webgpu   # its WebGPU build (own runtime files, loaded only when a session uses it)
 frames_js = js_modules.frames    # web/worker/frames.js: frame sources and sinks of videos and the camera
 sync = xworker.sync              # functions the main thread set on `worker.sync`
 # The page's MessagePort arrives as a worker message that web/worker/port.js takes; without this

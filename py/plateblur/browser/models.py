@@ -31,7 +31,9 @@ class Models:
     async def _load(self, model_file: str, kind: str) -> OrtModel:
         model_bytes = await fetch_bytes(self.site_url + model_file, f"download-{kind}")
         report(f"compile-{kind}")
-        model = await OrtModel.create(model_bytes, self.site_url + "vendor/ort/", self.threads)
+        model = await OrtModel.create(model_bytes, self.site_url + "vendor/ort/", self.threads, kind=kind)
+        # The first run allocates (and on WebGPU compiles); keep it out of timings. A model with dynamic
+        # input warms up on a strip (a quarter of the square's work: slow software WebGPU adapters).
         w, h = model.input_wh
-        await model(np.zeros((1, 3, h, w), np.float32))   # the first run allocates; keep it out of timings
+        await model(np.zeros((1, 3, h // 4 if model.dynamic else h, w), np.float32))
         return model

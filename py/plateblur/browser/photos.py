@@ -50,7 +50,8 @@ class Photos:
                 on_pass(i, n)
 
         photo = self._decode(item_id, data, clock)
-        detections = await pipeline.detect_async(photo.rgb, model, model.input_wh, settings, clock, count_pass)
+        detections = await pipeline.detect_async(photo.rgb, model, model.input_wh, settings, clock, count_pass,
+                                                   model.dynamic)
         self.detections[item_id] = detections
         result = self._result(item_id, photo, settings, clock)
         result["timings"]["runs"] = len(passes)

@@ -33,7 +33,7 @@ class SerialModel:
 
     def __init__(self, model, lock: threading.Lock | None = None):
         self.model = model
-        self.input_wh = model.input_wh
+        self.input_wh, self.dynamic = model.input_wh, model.dynamic
         self.lock = lock or threading.Lock()
 
     def __call__(self, tensor):
@@ -57,7 +57,8 @@ class LinePrinter:
 def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
     """One photo: the JSON record of what was found (and where the result went); raises on failure."""
     photo = read_photo(task.source)
-    rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, model, model.input_wh, settings), settings)
+    rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, model, model.input_wh, settings, model.dynamic),
+                               settings)
     h, w = photo.rgb.shape[:2]
     record = {"path": str(task.source), "width": w, "height": h, "boxes": rendered.detections.to_rows(),
               "regions": rendered.regions.tolist()}

@@ -56,7 +56,7 @@ class AsyncModel:
 
     def __init__(self, model):
         self.model = model
-        self.input_wh = model.input_wh
+        self.input_wh, self.dynamic = model.input_wh, model.dynamic
 
     async def __call__(self, tensor: np.ndarray) -> np.ndarray:
         return self.model(tensor)
