@@ -59,7 +59,8 @@ def check_failed_then_queue_goes_on(app, card, message, before):
     app.wait_settled(before + 2)
     photo = app.result("openimages-08.jpg")
     assert photo.get_attribute("data-state") == "done", photo.locator(".status").text_content()
-    assert app.page.text_content("#load-status").startswith("Ready (detector restarted: loaded in ")
+    status = app.page.text_content("#load-status")
+    assert re.match(r"Ready \(detector on the (GPU \(WebGPU\)|CPU \(WebAssembly\)), restarted, loaded in ", status), status
     app.upload([MEDIA / "street-07.jpg"])                      # the new worker takes new files too
     assert app.result("street-07.jpg").get_attribute("data-state") == "done"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.support import REPO_ROOT
+from plateblur.settings import MODEL_FILE
 from tools import serve, site_files
 
 if not (REPO_ROOT / "vendor" / "pyodide").is_dir():
@@ -208,8 +209,8 @@ def test_the_manifest_lists_every_site_file_by_hash_and_its_version_follows_them
     expected = {p.as_posix() for p in site_files.files()} - {"service-worker.js"}
     assert "vendor/pyscript/service-worker.js" in expected
     assert set(manifest["files"]) == {p for p in expected if not p.endswith(".map")}
-    size, digest = manifest["files"]["models/plates-ref-v2.onnx"]
-    model = (REPO_ROOT / "models" / "plates-ref-v2.onnx").read_bytes()
+    size, digest = manifest["files"][MODEL_FILE]
+    model = (REPO_ROOT / MODEL_FILE).read_bytes()
     assert (size, digest) == (len(model), hashlib.sha256(model).hexdigest())
     assert manifest["headers"] == site_files.site_headers()
     assert json.loads(site_files.manifest_js().split("self.SITE = ", 1)[1].rstrip(";\n")) == manifest

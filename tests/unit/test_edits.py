@@ -1,7 +1,6 @@
 """A person's corrections (edits.py) and the page's photo use case re-rendering with them."""
 from __future__ import annotations
 
-import asyncio
 import io
 
 import numpy as np
@@ -10,6 +9,7 @@ from PIL import Image
 from tests.support.helpers import BrightBoxModel, encode_image, make_detections, make_frame
 
 from plateblur.browser.photos import Photos
+from plateblur.frames import run_sync
 from plateblur.edits import EditError, Edits, plan
 from plateblur.settings import Settings
 
@@ -81,7 +81,7 @@ def decoded(data: bytes) -> np.ndarray:
 def test_edits_rerender_without_the_model_and_later_settings_keep_them():
     photos, model = Photos(), AsyncModel()
     data, frame = photo()
-    first = asyncio.run(photos.process("a", data, Settings(mode="fill"), model))
+    first = run_sync(photos.process("a", data, Settings(mode="fill"), model))
     assert first["region_ids"] == ["d0"] and first["removed"] == [] and first["added"] == []
     edited = photos.edit("a", data, Settings(mode="fill"), {"removed": [0], "added": [[300, 40, 340, 60]]})
     assert model.runs == 1, "an edit must not run the model"
@@ -101,7 +101,7 @@ def test_edits_rerender_without_the_model_and_later_settings_keep_them():
 def test_processing_a_photo_again_starts_without_edits():
     photos, model = Photos(), AsyncModel()
     data, _ = photo()
-    asyncio.run(photos.process("a", data, Settings(), model))
+    run_sync(photos.process("a", data, Settings(), model))
     photos.edit("a", data, Settings(), {"removed": [0]})
-    again = asyncio.run(photos.process("a", data, Settings(), model))
+    again = run_sync(photos.process("a", data, Settings(), model))
     assert again["region_ids"] == ["d0"] and again["removed"] == []
