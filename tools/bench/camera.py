@@ -11,6 +11,7 @@ import time
 
 from tests.support import media
 from tests.support.page_driver import App, chromium, local_site
+from tools.bench import time_stream_model
 
 
 def main() -> None:
@@ -22,7 +23,8 @@ def main() -> None:
             f"--use-file-for-fake-video-capture={clip}"]
     with local_site() as url, chromium(args) as browser:
         app = App(browser, url).open()
-        bare = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
+        clip_wh = (media.truth("camera.y4m")["width"], media.truth("camera.y4m")["height"])
+        bare, _ = time_stream_model(app, clip_wh)
         app.page.click("[data-action=camera-start]")
         app.page.wait_for_function("() => Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 2",
                                    timeout=60_000)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tests.support import media
 from tests.support.page_driver import App, chromium, local_site
+from tools.bench import time_stream_model
 
 
 def chromium_rss_mb() -> float:
@@ -75,9 +76,11 @@ def main() -> None:
     clips = [folder / "pan.mp4", folder / "pan.webm"]
     with local_site() as url, chromium() as browser:
         app = App(browser, url).open()
-        bare = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
+        clip_wh = (media.truth(clips[0].name)["width"], media.truth(clips[0].name)["height"])
+        bare, (w, h) = time_stream_model(app, clip_wh)
         model_fps = 1000 / statistics.median(bare)
-        print(f"bare session.run of the video model (int8, 640x640): median {statistics.median(bare):.1f} ms -> model-bound {model_fps:.2f} fps")
+        print(f"bare session.run of the video model at the clips' input {w}x{h}: median {statistics.median(bare):.1f} ms "
+              f"-> model-bound {model_fps:.2f} fps")
         print(f"{'clip':<22}{'frames':>8}{'fps':>8}{'of model-bound':>16}{'real-time factor':>18}")
         for clip in clips:
             truth = media.truth(clip.name)
@@ -85,7 +88,7 @@ def main() -> None:
             print(f"{clip.name:<22}{r['frames']:>8}{r['fps']:>8.2f}{r['fps'] / model_fps:>15.0%}"
                   f"{r['fps'] / truth['fps']:>18.3f}   ms/frame: "
                   + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
-        bare_after = app.page.evaluate("window.plateblur.sync.time_model(15, true)")
+        bare_after, _ = time_stream_model(app, clip_wh)
         print(f"bare session.run after the clips: median {statistics.median(bare_after):.1f} ms")
         if a.long:
             long_clip = cut(folder / "long.mp4", a.long, folder / f"long-{a.long}s.mp4")
