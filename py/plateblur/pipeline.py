@@ -133,7 +133,7 @@ def obscured_patches(frame: np.ndarray, kept: Detections, settings: Settings) ->
         patch = packed[offset:offset + size].reshape(y2 - y1, x2 - x1, 4)   # a view: filled in place
         patch[:, :, :3] = frame[y1:y2, x1:x2, :3]
         patch[:, :, 3] = 255
-        patch[...] = obscurer.apply(patch, np.array([[0, 0, x2 - x1, y2 - y1]]), settings.strength)
+        obscurer.apply(patch, np.array([[0, 0, x2 - x1, y2 - y1]]), settings.strength)   # in place, in packed
         offset += size
     return regions, packed
 
