@@ -17,6 +17,7 @@ import numpy as np
 MATCH_IOU = 0.5
 COVER_SHARE = 0.9
 SIZE_BUCKETS = (("small", 0.0, 32.0), ("medium", 32.0, 96.0), ("large", 96.0, float("inf")))
+WIDE_PX = 16.0        # plates at least this wide: the detector's issue sets a target for them apart
 
 
 def _as_boxes(xyxy) -> np.ndarray:
@@ -172,6 +173,7 @@ class Summary:
     overall: Tally = field(default_factory=Tally)
     by_source: dict[str, Tally] = field(default_factory=dict)
     by_size: dict[str, Tally] = field(default_factory=lambda: {name: Tally() for name, _, _ in SIZE_BUCKETS})
+    wide: Tally = field(default_factory=Tally)
     negatives: NegativeTally = field(default_factory=NegativeTally)
     negatives_by_source: dict[str, NegativeTally] = field(default_factory=dict)
 
@@ -183,6 +185,9 @@ class Summary:
             mask = buckets == name
             if mask.any():
                 self.by_size[name].add(s, mask)
+        wide = s.gt_widths >= WIDE_PX
+        if wide.any():
+            self.wide.add(s, wide)
 
     def add_negative(self, source: str, regions: int) -> None:
         self.negatives.add(regions)
@@ -192,5 +197,6 @@ class Summary:
         return {"overall": self.overall.as_dict(),
                 "by_source": {k: v.as_dict() for k, v in sorted(self.by_source.items())},
                 "by_size": {k: v.as_dict() for k, v in self.by_size.items()},
+                "at_least_16px": self.wide.as_dict(),
                 "negatives": self.negatives.as_dict() if self.negatives.photos else None,
                 "negatives_by_source": {k: v.as_dict() for k, v in sorted(self.negatives_by_source.items())}}

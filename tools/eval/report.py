@@ -33,6 +33,8 @@ def plates_table(result: dict) -> list[str]:
     for name, t in result["by_size"].items():
         if t["plates"]:
             row(f"size {_size_label(name)}", t, size_row=True)
+    if result.get("at_least_16px", {}).get("plates"):
+        row("plates >= 16 px wide", result["at_least_16px"], size_row=True)
     return lines
 
 

@@ -11,7 +11,12 @@ the app loads. Runs in .venv-train (tools/setup-train), on CPU or on a GPU.
 Rules it keeps: the val split is never used, not even for Ultralytics' per-epoch validation and choice of
 best.pt: a seeded --holdout share of the train split is set aside for that, so val stays a clean test
 set for tools/eval/evaluate.py. Every setting, the versions, the data lists and the start weights' hash are
-written to <run>/settings.json before training starts; results are added when it ends."""
+written to <run>/settings.json before training starts; results are added when it ends.
+
+Extra training photos (tools/eval/augment.py) join the training list with --extra; copies of a photo that
+was set aside as holdout are left out, so the holdout stays unseen. --resume goes on from the run's
+last.pt after an interruption (same run name). --time caps the training in hours (Ultralytics then fits
+the epochs and the learning-rate schedule into it)."""
 from __future__ import annotations
 
 import argparse
@@ -43,10 +48,11 @@ def git_commit() -> str | None:
         return None
 
 
-def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int) -> dict:
+def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra: Path | None = None) -> dict:
     """Lists of absolute image paths: train = the train split less a seeded ``holdout`` share, which
-    becomes Ultralytics' validation set. Ultralytics finds each label by the images -> labels rule,
-    so the lists point at the original files. Returns what was written, for settings.json."""
+    becomes Ultralytics' validation set, plus the ``extra`` photos (augment.py's list.txt) not made from a
+    holdout photo. Ultralytics finds each label by the images -> labels rule, so the lists point at the
+    original files. Returns what was written, for settings.json."""
     train_images = sorted(p for p in (data / "images" / "train").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not train_images:
         raise SystemExit(f"train: no images in {data / 'images' / 'train'}")
@@ -54,6 +60,12 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int) -> dic
     random.Random(seed).shuffle(shuffled)
     n_hold = max(1, round(len(shuffled) * holdout))
     hold, train = sorted(shuffled[:n_hold]), sorted(shuffled[n_hold:])
+    extras = []
+    if extra:
+        held = {p.stem for p in hold}
+        listed = [Path(line) for line in (extra / "list.txt").read_text().split()]
+        extras = [p for p in listed if p.stem.split("-", 1)[1] not in held]
+        train = train + extras
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "train.txt").write_text("".join(f"{p}\n" for p in train))
     (run_dir / "holdout.txt").write_text("".join(f"{p}\n" for p in hold))
@@ -61,7 +73,13 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int) -> dic
     yaml.write_text(f"# written by tools/eval/train.py from {data / 'data.yaml'}; the val split is not used\n"
                     f"path: {run_dir}\ntrain: {run_dir / 'train.txt'}\nval: {run_dir / 'holdout.txt'}\n"
                     f"names:\n  0: plate\n")
-    return {"yaml": str(yaml), "root": str(data), "train_photos": len(train), "holdout_photos": len(hold),
+    kinds: dict[str, int] = {}
+    for p in extras:                                   # augment.py names: aug<kind>-<original stem>
+        kind = p.name.split("-", 1)[0][3:]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return {"yaml": str(yaml), "root": str(data), "train_photos": len(train), "extra_photos": len(extras),
+            "extra_kinds": dict(sorted(kinds.items())),
+            "extra": str(extra) if extra else None, "holdout_photos": len(hold),
             "holdout_share": holdout, "val_split_used": False}
 
 
@@ -115,6 +133,29 @@ def checkpoint_info(weights: Path) -> dict:
             "train_metrics": ckpt.get("train_metrics")}
 
 
+def offline_shims() -> None:
+    """Two things Ultralytics would fetch or need that a closed training machine lacks: the AMP check
+    downloads a second model (AMP is standard for YOLOv8 on CUDA: keep it on, skip the check), and
+    polars (a 54 MB wheel) is imported only to copy results.csv into the checkpoint (read it with csv)."""
+    import csv
+
+    from ultralytics.engine import trainer
+
+    if os.environ.get("YOLO_OFFLINE") == "1":
+        trainer.check_amp = lambda model: True
+    try:
+        import polars  # noqa: F401
+    except ImportError:
+        def read_results_csv(self):
+            try:
+                with open(self.csv, newline="") as f:
+                    rows = list(csv.DictReader(f))
+            except OSError:
+                return {}
+            return {k.strip(): [float(r[k]) for r in rows] for k in (rows[0] if rows else {})}
+        trainer.BaseTrainer.read_results_csv = read_results_csv
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -122,6 +163,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="YOLO dataset root (images/train, labels/train)")
     p.add_argument("--name", default=None, help="run name (default: a timestamp); the run goes to build/runs/<name>")
     p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--time", type=float, default=None, help="training time cap in hours (overrides --epochs)")
+    p.add_argument("--extra", type=Path, default=None,
+                   help="folder made by tools/eval/augment.py: its list.txt joins the training photos")
+    p.add_argument("--resume", action="store_true", help="go on from build/runs/<name>/weights/last.pt")
+    p.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=True,
+                   help="deterministic kernels (slower on a GPU)")
     p.add_argument("--imgsz", type=int, default=640, help="training input size")
     p.add_argument("--batch", type=int, default=16, help="batch size (64 suits one H100/H200)")
     p.add_argument("--device", default="cpu", help="'cpu', or a CUDA device such as 0")
@@ -182,20 +229,23 @@ def main(argv=None) -> int:
         return 0
 
     from ultralytics import YOLO
+    offline_shims()
 
     run_dir = BUILD / "runs" / name
-    data = write_data_yaml(a.data, run_dir, a.holdout, a.seed)
+    if a.resume:
+        return resume(run_dir, a)
+    data = write_data_yaml(a.data, run_dir, a.holdout, a.seed, a.extra)
     settings = {"tool": "tools/eval/train.py", "run": str(run_dir), "repo_commit": git_commit(),
                 "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(a).items()},
                 "start_weights": {"path": str(a.weights), "sha256": file_sha256(a.weights)},
                 "data": data, "versions": versions(), "host": platform.node()}
     train_args = dict(data=data["yaml"], epochs=a.epochs, imgsz=a.imgsz, batch=a.batch, device=a.device,
-                      workers=a.workers, fraction=a.fraction, seed=a.seed, deterministic=True,
+                      workers=a.workers, fraction=a.fraction, seed=a.seed, deterministic=a.deterministic,
                       optimizer=a.optimizer, lr0=a.lr0, cos_lr=a.cos_lr, warmup_epochs=a.warmup_epochs,
                       close_mosaic=a.close_mosaic, cache=False if a.cache == "false" else a.cache,
                       project=str(run_dir.parent), name=run_dir.name, exist_ok=True, plots=False, val=True,
-                      patience=max(a.epochs, 100))
+                      patience=max(a.epochs, 100), **({"time": a.time} if a.time else {}))
     settings["ultralytics_train_args"] = train_args
     (run_dir / "settings.json").write_text(json.dumps(settings, indent=1) + "\n")
     print(f"train: run folder {run_dir}; settings in {run_dir / 'settings.json'}")
@@ -203,10 +253,29 @@ def main(argv=None) -> int:
     started = time.time()
     model = YOLO(str(a.weights))
     model.train(**train_args)
+    return finish(model, run_dir, settings, started, a)
+
+
+def resume(run_dir: Path, a: argparse.Namespace) -> int:
+    """Go on from the run's last checkpoint (its own arguments come with it) and finish as a new run would."""
+    from ultralytics import YOLO
+
+    last = run_dir / "weights" / "last.pt"
+    if not last.is_file():
+        raise SystemExit(f"train: nothing to resume: {last} does not exist")
+    settings = json.loads((run_dir / "settings.json").read_text())
+    settings.setdefault("resumed", []).append(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    started = time.time()
+    model = YOLO(str(last))
+    model.train(resume=True)
+    return finish(model, run_dir, settings, started, a)
+
+
+def finish(model, run_dir: Path, settings: dict, started: float, a: argparse.Namespace) -> int:
     weights_dir = run_dir / "weights"
     best = weights_dir / "best.pt" if (weights_dir / "best.pt").is_file() else weights_dir / "last.pt"
     settings["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    settings["train_seconds"] = round(time.time() - started, 1)
+    settings["train_seconds"] = round(time.time() - started + settings.get("train_seconds", 0), 1)
     settings["result_weights"] = {"path": str(best), "sha256": file_sha256(best),
                                   "chosen_by": "best holdout fitness (Ultralytics best.pt), not val"}
     metrics = getattr(getattr(model, "trainer", None), "metrics", None)
@@ -214,7 +283,7 @@ def main(argv=None) -> int:
         settings["holdout_metrics"] = {k: round(float(v), 5) for k, v in metrics.items()}
     if a.export_imgsz:
         settings["exports"] = export_all(best, a.out or run_dir, "plates", a.export_imgsz, a.int8, a.calibration,
-                                         a.seed, a.data)
+                                         a.seed, a.data, a.dynamic)
     (run_dir / "settings.json").write_text(json.dumps(settings, indent=1) + "\n")
     print(f"train: done in {settings['train_seconds']:.0f} s; weights {best}; "
           f"evaluate with: .venv/bin/python -m tools.eval.evaluate --model {run_dir}/plates-{(a.export_imgsz or [640])[0]}.onnx")
