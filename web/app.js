@@ -289,6 +289,7 @@ function cameraUI() {
   text(record, msg(recording ? "camera.stopRecording" : "camera.record"));
   record.setAttribute("aria-pressed", String(recording));
   $("canvas[data-role=live]").hidden = !on;
+  $(".workspace").classList.toggle("camera-on", on);
   if (!on) $("#camera-select").hidden = true;
   showRecording(recording);
   if (on && !cameraWas.running) announce(msg("camera.started"));
