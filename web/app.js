@@ -1,16 +1,19 @@
 // Main thread: wires the page to the Python worker. No image work happens here.
-import { $, PhotoCard } from "./card.js";
+import { $, PhotoCard, errorMessage } from "./card.js";
 import { LiveCamera, cameraMessage } from "./camera.js";
 import { keepExport } from "./exports.js";
+import { attr, decimal, language, msg, onLanguage, setLanguage, text } from "./i18n/index.js";
 import { uniqueNames } from "./names.js";
 import { serviceWorkerReady } from "./offline.js";
 import { SettingsForm } from "./settings-form.js";
-import { VideoCard } from "./video/card.js";
+import { VideoCard, formatTime } from "./video/card.js";
 import { WorkerClient } from "./worker-client.js";
 
 const STARTUP = ["Loading Pyodide", "Loading packages", "Loaded packages", "Loaded Pyodide",
                  "download-photo-model", "compile-photo-model"];
-const BACKENDS = { webgpu: "the GPU (WebGPU)", wasm: "the CPU (WebAssembly)" };
+const BACKENDS = { webgpu: msg("backend.webgpu"), wasm: msg("backend.wasm") };
+const touch = matchMedia("(pointer: coarse), (hover: none)");      // phones and tablets: no dragging files
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 const items = new Map();          // id -> {id, file, card, buffer?, cancelled, worker?, export?}
 let queue = Promise.resolve();    // files are processed one at a time, in the order given
 let current = null;               // the item being processed
@@ -19,32 +22,41 @@ let nextId = 1;
 
 // ---- start-up and progress ---------------------------------------------------------------------
 
-function setLoad(text, fraction) {
-  $("#load-status").textContent = text;
+// The start-up line: not a live region (it changes with every downloaded chunk); announce() tells
+// a screen reader when the app is ready or failed.
+function setLoad(message, fraction) {
+  text($("#load-status"), message);
   if (fraction !== undefined) $("#load-progress").value = fraction;
 }
 
-const bytes = (done, total) => (total ? `${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : "");
+function announce(message) {
+  const announcer = $("#announcer");
+  text(announcer, "");
+  setTimeout(() => text(announcer, message), 50);      // a new text, even when it is the same again
+}
+
+const megabytes = (n) => decimal(n / 1e6, 1);
+const bytes = (done, total) => (total ? msg("load.bytes", { done: megabytes(done), total: megabytes(total) }) : "");
 
 function onDownload(done, total) {    // the service worker's first install: every file of the release
-  setLoad(`Downloading the app for offline use… ${bytes(done, total)}`, total ? done / total : 0);
+  setLoad(msg("load.download", { progress: bytes(done, total) }), total ? done / total : 0);
 }
 
 function onProgress(stage, done, total) {
   const step = STARTUP.indexOf(stage === "runtime" ? done : stage);
-  if (stage === "runtime" && step >= 0) setLoad(`${done}…`, step / STARTUP.length);
+  if (stage === "runtime" && step >= 0) setLoad(msg(`load.step.${step}`), step / STARTUP.length);
   else if (stage === "download-photo-model") {
-    setLoad(`Loading the plate detector… ${bytes(done, total)}`, (step + (total ? done / total : 0)) / STARTUP.length);
-  } else if (stage === "compile-photo-model") setLoad("Preparing the detector…", step / STARTUP.length);
+    setLoad(msg("load.detector", { progress: bytes(done, total) }), (step + (total ? done / total : 0)) / STARTUP.length);
+  } else if (stage === "compile-photo-model") setLoad(msg("load.preparing"), step / STARTUP.length);
   else if (stage === "download-stream-model" || stage === "compile-stream-model") {
-    const text = `Loading the video detector… ${stage.startsWith("download") ? bytes(done, total) : ""}`;
-    if (current) current.card.setStatus(text);
-    else $("#camera-status").textContent = text;
+    const message = msg("load.videoDetector", { progress: stage.startsWith("download") ? bytes(done, total) : "" });
+    if (current) current.card.setStatus(message);
+    else text($("#camera-status"), message);
   } else if (stage === "backend-fallback") {   // WebGPU failed: the worker goes on with WASM
     document.body.dataset.backend = "wasm";
-    setLoad(`WebGPU failed; the detector now runs on ${BACKENDS.wasm}.`);
+    setLoad(msg("load.fallback", { backend: BACKENDS.wasm }));
   } else if (stage === "detect-pass" && current && total > 1) {
-    current.card.setStatus(`Detecting… (${done + 1} of ${total} passes)`);
+    current.card.setStatus(msg("card.passes", { pass: done + 1, total }));
   }
 }
 
@@ -66,7 +78,7 @@ client.on("video-progress", ({ id, done, packets, config }) => {
   if (!card) return;
   if (packets.length) card.packets(packets, config);
   card.progress(done);
-  card.setStatus("Anonymising every frame…");
+  card.setStatus(msg("video.working"));
 });
 
 async function start() {
@@ -81,9 +93,10 @@ async function start() {
     const info = await client.start(model && !/^[a-z]+:|^\/\//i.test(model) ? model : undefined);
     if (!settings.defaults) settings.ready(info.settings);     // a restart keeps the user's settings
     document.body.dataset.backend = info.backend;
-    const again = client.generation > 1 ? "restarted, " : "";
-    setLoad(`Ready (detector on ${BACKENDS[info.backend]}, ${again}loaded in ${(info.load_ms / 1000).toFixed(1)} s). `
-            + "Drop photos or videos to start.", 1);
+    const readyText = msg("load.ready", { backend: BACKENDS[info.backend], again: client.generation > 1 ? msg("load.restarted") : "",
+                                      seconds: decimal(info.load_ms / 1000, 1), start: startHint() });
+    setLoad(readyText, 1);
+    announce(readyText);
     window.plateblur = {           // for the benchmarks and tests
       info, get sync() { return client.api; }, get worker() { return client.worker; },
       get longestSilenceMs() { return client.longestSilenceMs; },
@@ -92,7 +105,8 @@ async function start() {
     document.body.dataset.app = "ready";
   } catch (error) {
     document.body.dataset.app = "error";
-    setLoad(`Could not start the anonymiser: ${error?.message || error}. Reload the page to try again.`);
+    setLoad(msg("load.failed", { detail: error?.message || String(error) }));
+    announce(msg("load.failed", { detail: error?.message || String(error) }));
     throw error;
   }
 }
@@ -140,7 +154,18 @@ async function isVideo(file) {
   return file.type.startsWith("video/");
 }
 
+// The first of the files just added comes into view (on a phone the drop zone and settings fill the
+// screen), and a screen reader is told how many were added.
+function showAdded(card, count) {
+  const box = card.el.getBoundingClientRect();
+  if (box.top < 0 || box.top > innerHeight * 0.6) {
+    card.el.scrollIntoView({ block: "start", behavior: reducedMotion.matches ? "auto" : "smooth" });
+  }
+  announce(msg("drop.added", { count }));
+}
+
 function addFiles(files) {
+  let first = true;
   for (const file of files) {
     const item = { id: `f${nextId++}`, file, cancelled: false };
     items.set(item.id, item);
@@ -156,6 +181,8 @@ function addFiles(files) {
       };
       item.card = video ? new VideoCard(file, remove, () => cancelItem(item)) : new PhotoCard(file, remove, render);
       $("#results").append(item.card.el);                 // in the order the files were given
+      if (first) showAdded(item.card, files.length);
+      first = false;
     });
     queue = queue.then(() => shown).then(() => processItem(item));
   }
@@ -164,7 +191,7 @@ function addFiles(files) {
 
 function cancelItem(item) {
   item.cancelled = true;
-  item.card.setStatus("Cancelling…");
+  item.card.setStatus(msg("card.cancelling"));
   client.post({ type: "cancel", id: item.id });
 }
 
@@ -173,22 +200,22 @@ async function processItem(item) {
   current = item;
   const { card } = item;
   try {
-    card.setState("working", "Waiting for the detector…");
+    card.setState("working", msg("card.waitingDetector"));
     await ready;
     if (item.cancelled) {
       card.show({ ok: false, cancelled: true, error: "cancelled" });
     } else if (card instanceof VideoCard) {
-      card.setState("working", "Opening the video…");
+      card.setState("working", msg("video.opening"));
       card.show(await client.api.process_video(item.id, item.file, settings.values()));
     } else {
-      card.setState("working", "Detecting…");
+      card.setState("working", msg("card.detecting"));
       item.buffer = await item.file.arrayBuffer();
       card.showOriginal();
       item.worker = client.generation;
       card.show(await client.api.process_photo(item.id, item.buffer, settings.values()));
     }
   } catch (error) {
-    card.show({ ok: false, error: error?.message || String(error) });
+    card.show({ ok: false, error: error?.message || String(error), error_name: error?.name, reason: error?.reason });
   } finally {
     current = null;
     if (card.state !== "done") releaseExport(item);
@@ -204,7 +231,7 @@ function releaseExport(item) {
 // The worker was given up (web/worker-client.js): the call in flight has failed with the reason;
 // a new worker starts, and the queue goes on with it.
 client.onLost = () => {
-  setLoad("The anonymiser stopped; restarting it…", 0);
+  setLoad(msg("load.lost"), 0);
   ready = start();
   ready.catch(() => {});
 };
@@ -223,9 +250,10 @@ function updateBatch() {
   const done = cards.filter((c) => c.state === "done").length;
   const failed = cards.filter((c) => c.state === "error").length;
   const waiting = cards.length - done - failed;
-  $("#batch-status").textContent = cards.length
-    ? `${done} of ${cards.length} done${failed ? `, ${failed} failed` : ""}${waiting ? `, ${waiting} in progress` : ""}`
-    : "";
+  text($("#batch-status"), cards.length
+    ? msg("batch.status", { done, total: cards.length, failed: failed ? msg("batch.failed", { count: failed }) : "",
+                            waiting: waiting ? msg("batch.waiting", { count: waiting }) : "" })
+    : "");
   $("#download-all").hidden = done < 2;
 }
 
@@ -249,28 +277,58 @@ const camera = new LiveCamera({
   client, settings: () => settings.values(), onState: cameraUI, onRecording: addRecording,
 });
 
+const cameraWas = { running: false, recording: false };
+let recordingTimer = 0;
+
 function cameraUI() {
-  const on = camera.running;
+  const on = camera.running, recording = camera.recording;
   $("[data-action=camera-start]").hidden = on;
   $("[data-action=camera-stop]").hidden = !on;
   const record = $("[data-action=record]");
   record.hidden = !on;
-  record.textContent = camera.recording ? "Stop recording" : "Record";
-  record.setAttribute("aria-pressed", String(camera.recording));
+  text(record, msg(recording ? "camera.stopRecording" : "camera.record"));
+  record.setAttribute("aria-pressed", String(recording));
   $("canvas[data-role=live]").hidden = !on;
+  $(".workspace").classList.toggle("camera-on", on);
   if (!on) $("#camera-select").hidden = true;
+  showRecording(recording);
+  if (on && !cameraWas.running) announce(msg("camera.started"));
+  if (recording !== cameraWas.recording) announce(msg(recording ? "camera.recordingStarted" : "camera.recordingStopped"));
+  Object.assign(cameraWas, { running: on, recording });
+}
+
+// While recording: a red dot and the time since it started.
+function showRecording(recording) {
+  const indicator = $(".recording");
+  if (recording === !indicator.hidden) return;
+  indicator.hidden = !recording;
+  clearInterval(recordingTimer);
+  if (!recording) return;
+  const started = performance.now();
+  const tick = () => {
+    const time = formatTime((performance.now() - started) / 1000);
+    const elapsed = $(".recording .elapsed");
+    elapsed.textContent = time;
+    attr(elapsed, "aria-label", msg("camera.recordingFor", { time }));
+  };
+  tick();
+  recordingTimer = setInterval(tick, 1000);
 }
 
 async function startCamera(deviceId) {
   const status = $("#camera-status");
   status.classList.remove("error");
-  status.textContent = "Starting the camera…";
+  text(status, msg("camera.starting"));
   try {
     await camera.start(deviceId);
   } catch (error) {
     await camera.stop();
-    status.textContent = error?.name === "WorkerLost" ? `The camera view stopped: ${error.message}.` : cameraMessage(error);
+    const message = error?.name === "WorkerLost"
+      ? msg("camera.viewStopped", { detail: errorMessage({ error_name: error.name, reason: error.reason }) })
+      : cameraMessage(error);
+    text(status, message);
     status.classList.add("error");
+    announce(message);
   }
 }
 
@@ -279,7 +337,7 @@ function addRecording(blob, frames) {
   link.className = "button";
   link.href = URL.createObjectURL(blob);
   link.download = `camera-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}_anonymised.mp4`;
-  link.textContent = `Download recording (${frames} frames)`;
+  text(link, msg("camera.downloadRecording", { frames }));
   $("#recordings").append(link);
 }
 
@@ -307,12 +365,42 @@ function wire() {
   $("[data-action=camera-stop]").addEventListener("click", () => camera.stop());
   $("[data-action=record]").addEventListener("click", () => camera.toggleRecording());
   $("#camera-select").addEventListener("change", async (e) => {
-    await camera.stop("Switching camera…");
+    await camera.stop(msg("camera.switching"));
     startCamera(e.target.value);
   });
   addEventListener("pagehide", () => camera.stop());
 }
 
+// ---- language and device -------------------------------------------------------------------------
+
+function startHint() {
+  return msg(touch.matches ? "load.startTouch" : "load.startMouse");
+}
+
+// On a touch screen there is nothing to drop files from: the button says what it does.
+function showInputWording() {
+  $("#drop-zone .drop-title").hidden = touch.matches;
+  text($("#drop-zone label.button"), msg(touch.matches ? "drop.chooseTouch" : "drop.choose"));
+}
+
+function wireLanguage() {
+  const select = $("#language");
+  select.value = language();
+  select.addEventListener("change", () => setLanguage(select.value));
+  onLanguage((lang) => { select.value = lang; });
+  setLanguage(language(), { remember: false });     // follows the browser until the person picks one
+  showInputWording();
+  touch.addEventListener("change", showInputWording);
+  // On a small screen the settings start folded away: the photos come first.
+  if (matchMedia("(max-width: 640px)").matches) $("#settings").open = false;
+  addEventListener("error", ({ target }) => {       // as boot.js, in the page's language
+    if (target instanceof HTMLScriptElement || target instanceof HTMLLinkElement) {
+      setLoad(msg("load.missing", { url: target.src || target.href }));
+    }
+  }, true);
+}
+
+wireLanguage();
 wire();
 let ready = start();
 ready.catch(() => {});   // the message is on the page; queued files report it too

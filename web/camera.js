@@ -1,17 +1,15 @@
 // The live camera on the main thread: asks for the camera, hands its stream of frames to the
 // worker (transferred), and draws the frames that come back anonymised. No pixel work happens here;
-// a frame that never comes back is never shown.
-const MESSAGES = {
-  NotAllowedError: "Camera permission was denied. Allow the camera for this page in the browser's site settings, then try again.",
-  SecurityError: "The browser does not allow the camera here (it needs https or localhost).",
-  NotFoundError: "No camera was found. Connect one, then try again.",
-  OverconstrainedError: "The chosen camera is not available any more. Pick another one.",
-  NotReadableError: "The camera is in use by another application or blocked by the system. Close it there, then try again.",
-  AbortError: "The camera could not be started. Close other applications that use it, then try again.",
-};
+// a frame that never comes back is never shown. The status line (not a live region: it changes with
+// every frame) shows the rates; onState() announces what changes.
+import { decimal, msg, text } from "./i18n/index.js";
+
+// A camera error's message (web/i18n: camera.error.<DOMException name>).
+const NAMED = ["NotAllowedError", "SecurityError", "NotFoundError", "OverconstrainedError", "NotReadableError", "AbortError"];
 
 export function cameraMessage(error) {
-  return MESSAGES[error?.name] || `The camera could not be started (${error?.message || error}).`;
+  return NAMED.includes(error?.name) ? msg(`camera.error.${error.name}`)
+    : msg("camera.error.other", { detail: error?.message || String(error) });
 }
 
 const now = () => performance.timeOrigin + performance.now();    // comparable with the worker's clock
@@ -43,13 +41,19 @@ export class LiveCamera {
     this.client.post({ type: "camera-start", readable, width, height }, [readable]);
     this.onState();
     const result = await this.client.api.run_camera(this.liveSettings());   // until the camera stops
-    if (this.running) this.stop(result.ok ? "The camera stopped sending pictures." : `The camera view stopped: ${result.error}`);
+    if (this.running) {
+      this.stop(result.ok ? msg("camera.noPictures") : msg("camera.viewStopped", { detail: result.error }));
+    }
   }
 
   async listCameras(track) {
     const current = track.getSettings().deviceId;
     const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
-    this.select.replaceChildren(...cameras.map((d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === current)));
+    this.select.replaceChildren(...cameras.map((d, i) => {
+      const option = new Option("", d.deviceId, false, d.deviceId === current);
+      text(option, d.label || msg("camera.name", { n: i + 1 }));
+      return option;
+    }));
     this.select.hidden = cameras.length < 2;
   }
 
@@ -80,9 +84,10 @@ export class LiveCamera {
     const fps = times.length > 1 ? (1000 * (times.length - 1)) / (times.at(-1) - times[0]) : 0;
     const latency = [...this.latencies].sort((a, b) => a - b)[Math.floor(this.latencies.length / 2)] || 0;
     const share = received ? Math.round((100 * shown) / received) : 0;
-    this.status.textContent = `${fps.toFixed(1)} fps shown · latency ${Math.round(latency)} ms · `
-      + `${share}% of camera frames shown${failed ? ` · ${failed} could not be processed (not shown)` : ""}`
-      + `${this.recording ? " · recording" : ""}`;
+    const parts = [msg("camera.stats", { fps: decimal(fps, 1), latency: Math.round(latency), share })];
+    if (failed) parts.push(msg("camera.statsFailed", { count: failed }));
+    if (this.recording) parts.push(msg("camera.statsRecording"));
+    text(this.status, msg(`list.${parts.length}`, { a: parts[0], b: parts[1], c: parts[2] }));
   }
 
   toggleRecording() {
@@ -91,14 +96,14 @@ export class LiveCamera {
     this.onState();
   }
 
-  async stop(message = "") {
+  async stop(message = msg("camera.off")) {
     const wasRunning = this.running;
     this.running = false;
     if (this.recording) this.toggleRecording();
     if (wasRunning) this.client.post({ type: "camera-stop" });
     this.stream?.getTracks().forEach((t) => t.stop());          // releases the camera
     this.stream = null;
-    this.status.textContent = message || "Camera off.";
+    text(this.status, message);
     this.onState();
   }
 }

@@ -1,7 +1,10 @@
 // What photo and video results share: a card from a <template>, its state (the page's public hooks
 // `.result[data-state]`), status line, download link and remove button.
+import protocol from "../py/plateblur/browser/protocol.json" with { type: "json" };
+import { attr, msg, text, translate } from "./i18n/index.js";
 import { anonymisedName } from "./names.js";
 import { PhotoEditor } from "./photo-editor.js";
+import { SILENCE_LIMIT_MS } from "./worker-client.js";
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -10,7 +13,13 @@ export class Card {
     this.file = file;
     this.urls = [];
     this.el = $(template).content.firstElementChild.cloneNode(true);
-    $(".name", this.el).textContent = file.name || "pasted image";
+    translate(this.el);
+    const name = $(".name", this.el);
+    text(name, file.name || msg("card.pasted"));
+    name.id = `name-${Card.count = (Card.count || 0) + 1}`;
+    this.el.setAttribute("aria-labelledby", name.id);
+    this.label = file.name || msg("card.pasted");
+    attr($(".remove", this.el), "aria-label", msg("card.removeName", { name: this.label }));
     $(".remove", this.el).addEventListener("click", onRemove);
   }
 
@@ -21,8 +30,12 @@ export class Card {
     this.setStatus(text);
   }
 
-  setStatus(text) {
-    $(".status", this.el).textContent = text;
+  setStatus(message) {
+    const status = $(".status", this.el);
+    const key = typeof message === "string" ? message : JSON.stringify(message);
+    if (status.dataset.shown === key) return;           // the same text again: not announced again
+    status.dataset.shown = key;
+    text(status, message);
   }
 
   fail(message) {
@@ -42,7 +55,7 @@ export class Card {
     const link = $(".download", this.el);
     link.href = this.url(blob);
     link.download = anonymisedName(this.file.name, extension);
-    link.textContent = `Download ${link.download}`;
+    text(link, msg("card.download", { file: link.download }));
     link.hidden = false;
   }
 
@@ -62,6 +75,21 @@ export class PhotoCard extends Card {
     this.generation = 0;          // of the edits and settings asked for
     this.rendering = null;        // the running re-render, if any
     this.editor = new PhotoEditor(this.el, () => this.update());
+    attr($(".after", this.el), "alt", msg("photo.after", { name: this.label }));
+    attr($(".before", this.el), "alt", msg("photo.before", { name: this.label }));
+    this.wireCompare();
+  }
+
+  // Before/after: the toggle shows the whole original (or the result again); the slider shows the
+  // original from the left up to a point. Both move the same one image over the other.
+  wireCompare() {
+    const toggle = $("[data-action=show-original]", this.el), slider = $("[data-action=compare]", this.el);
+    const set = (value) => {
+      slider.value = value;
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    toggle.addEventListener("click", () => set(toggle.getAttribute("aria-pressed") === "true" ? 0 : 100));
+    slider.addEventListener("input", () => toggle.setAttribute("aria-pressed", String(Number(slider.value) === 100)));
   }
 
   showOriginal() {
@@ -76,7 +104,7 @@ export class PhotoCard extends Card {
       this.stale = this.state === "working";       // a settings change during detection: render again then
       return Promise.resolve();
     }
-    this.setState("working", "Updating…");
+    this.setState("working", msg("card.updating"));
     this.rendering ||= (async () => {
       let result, generation;
       do {
@@ -88,17 +116,17 @@ export class PhotoCard extends Card {
         }
       } while (generation !== this.generation && result.ok);
       this.rendering = null;
-      this.show(result, "Could not update the photo");
+      this.show(result, "card.notUpdated");
     })();
     return this.rendering;
   }
 
-  show(result, failure = "Not processed") {
+  show(result, failure = "card.notProcessed") {
     if (!result.ok) {
       this.result = null;
       this.editor.hide();
-      $(".summary", this.el).textContent = "";
-      this.fail(`${failure}: ${result.error}`);
+      text($(".summary", this.el), "");
+      this.fail(msg(failure, { detail: errorMessage(result) }));
       return;
     }
     this.result = result;
@@ -107,17 +135,29 @@ export class PhotoCard extends Card {
     this.offerDownload(blob, result.extension);
     this.editor.show(result, $(".download", this.el).href);
     const plates = result.regions.length, added = result.added.length, removed = result.removed.length;
-    const changes = [added && `${added} drawn`, removed && `${removed} removed`].filter(Boolean);
-    const edited = changes.length ? ` (${changes.join(", ")} by you)` : "";
-    $(".summary", this.el).textContent =
-      `${plates} plate${plates === 1 ? "" : "s"} obscured${edited} · ${result.width}×${result.height}`;
+    const changes = [added && msg("photo.drawn", { count: added }), removed && msg("photo.removed", { count: removed })]
+      .filter(Boolean);
+    const edited = changes.length
+      ? msg("photo.edited", { changes: changes.length > 1 ? msg("photo.changes", { a: changes[0], b: changes[1] }) : changes[0] })
+      : "";
+    text($(".summary", this.el), msg("photo.summary", { plates: msg("photo.plates", { count: plates }), edited,
+                                                         width: result.width, height: result.height }));
     this.el.dataset.boxes = JSON.stringify(result.boxes);
     this.el.dataset.regions = JSON.stringify(result.regions);
     this.el.dataset.timings = JSON.stringify(result.timings);
-    this.setState("done", plates ? "Done" : "Done: no plate found");
+    this.setState("done", msg(plates ? "card.done" : "card.doneNone"));
     if (this.stale) {
       this.stale = false;
       this.update();
     }
   }
+}
+
+// A failed call's message for the user, in the page's language: by its protocol error name
+// (py/plateblur/browser/protocol.json); the worker's own words, where it has them, are the detail.
+export function errorMessage({ error_name: name, error, reason }) {
+  if (name === "WorkerLost") {
+    return msg(reason === "hung" ? "error.WorkerLost.hung" : "error.WorkerLost", { seconds: SILENCE_LIMIT_MS / 1000 });
+  }
+  return msg(name in protocol.errors ? `error.${name}` : "error.other", { detail: error });
 }

@@ -5,6 +5,8 @@
 // click to see the photo 1:1 there; the slider shows the original up to a point.
 // Edits are always the whole set: {removed: [detection index], added: [[x1, y1, x2, y2]]} in photo
 // pixels (py/plateblur/edits.py); `onChange()` asks for a re-render with them.
+import { attr, msg } from "./i18n/index.js";
+
 const $ = (selector, root) => root.querySelector(selector);
 const DRAG_PX = 4;              // a pointer that moves less than this (CSS px) is a click
 const clamp01 = (v) => Math.min(1, Math.max(0, v));
@@ -118,8 +120,8 @@ export class PhotoEditor {
       button.dataset.kind = kind;
       button.dataset.index = index;
       button.textContent = "×";
-      button.setAttribute("aria-label", `Remove region ${k + 1} of ${regions.length} ` +
-        `(${kind === "a" ? "drawn by you" : "detected"}, ${x2 - x1}×${y2 - y1} px at ${x1}, ${y1})`);
+      attr(button, "aria-label", msg("region.remove", { n: k + 1, total: regions.length,
+        kind: msg(kind === "a" ? "region.drawn" : "region.detected"), width: x2 - x1, height: y2 - y1, x: x1, y: y1 }));
       box.append(button);
       return box;
     }));

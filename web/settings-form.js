@@ -1,5 +1,8 @@
-// The settings form: filled from Python's defaults (the single source), read as plain values.
+// The settings form: filled from Python's defaults (the single source), read as plain values. Each
+// slider's value shows next to its label as a percentage and is the slider's own aria-valuetext, so a
+// screen reader says it once, when it changes (no live region).
 import { $ } from "./card.js";
+import { decimal, onLanguage, t } from "./i18n/index.js";
 
 const NUMERIC = ["strength", "pad", "conf"];
 
@@ -10,6 +13,7 @@ export class SettingsForm {
     form.inert = true;
     form.addEventListener("input", () => { this.showValues(); onChange(); });
     $("#reset-settings", form).addEventListener("click", () => { this.fill(this.defaults); onChange(); });
+    onLanguage(() => this.showValues());
   }
 
   ready(defaults) {
@@ -29,7 +33,11 @@ export class SettingsForm {
 
   showValues() {
     const el = this.form.elements;
-    for (const name of NUMERIC) el[`${name}-value`].value = Number(el[name].value).toFixed(2);
+    for (const name of NUMERIC) {
+      const shown = t("settings.percent", { value: decimal(100 * Number(el[name].value), 0) });
+      $(`[data-value-of=${name}]`, this.form).textContent = shown;
+      el[name].setAttribute("aria-valuetext", shown);
+    }
     el.strength.disabled = el.mode.value === "fill";         // a solid fill has no strength
   }
 

@@ -75,6 +75,7 @@ class App:
 
     def __init__(self, browser, site_url: str, service_workers: str = "block", **context_options):
         self.site_url = site_url
+        context_options.setdefault("locale", "en-US")        # the tests read English texts unless they ask
         self.context = browser.new_context(service_workers=service_workers, accept_downloads=True, **context_options)
         self.requests: list[str] = []
         self.errors: list[str] = []

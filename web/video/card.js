@@ -1,5 +1,7 @@
 // A video's result card: progress, cancel, the in-sync player and the export's download.
-import { $, Card } from "../card.js";
+import { $, Card, errorMessage } from "../card.js";
+import { attr, decimal, msg, text } from "../i18n/index.js";
+import { OriginalFrames } from "./original.js";
 import { Player } from "./player.js";
 
 export function formatTime(seconds) {
@@ -19,6 +21,22 @@ export class VideoCard extends Card {
     $(".cancel", el).addEventListener("click", onCancel);
     $(".play", el).addEventListener("click", () => (this.player.playing ? this.player.pause() : this.player.play()));
     $(".seek", el).addEventListener("input", (e) => this.player.seek(Number(e.target.value)));
+    attr($(".playback", el), "aria-label", msg("video.view", { name: this.label }));
+    attr($(".original", el), "aria-label", msg("video.original", { name: this.label }));
+    this.original = new OriginalFrames(file, $(".original", el));
+    $("[data-action=show-original]", el).addEventListener("click", () => this.toggleOriginal());
+  }
+
+  // Compare: the original's frame at the player's position, in place of the result (paused).
+  toggleOriginal(on = !this.comparing) {
+    this.comparing = on;
+    $("[data-action=show-original]", this.el).setAttribute("aria-pressed", String(on));
+    $(".original", this.el).hidden = !on;
+    $(".playback", this.el).hidden = on;
+    if (on) {
+      if (this.player.playing) this.player.pause();
+      this.original.show(this.player.clock());
+    }
   }
 
   info(info) {
@@ -26,7 +44,11 @@ export class VideoCard extends Card {
     this.player.setInfo(info);
     $(".frames", this.el).max = info.frames;
     $(".seek", this.el).max = info.duration;
-    $(".summary", this.el).textContent = `${info.width}×${info.height}, ${info.frames} frames, ${info.fps.toFixed(2)} fps`;
+    const original = $(".original", this.el);
+    original.width = info.width;
+    original.height = info.height;
+    text($(".summary", this.el), msg("video.info", { width: info.width, height: info.height, frames: info.frames,
+                                                      fps: decimal(info.fps, 2) }));
   }
 
   packets(packets, config) {
@@ -41,8 +63,8 @@ export class VideoCard extends Card {
     const fps = done / seconds;
     const left = fps > 0 ? (total - done) / fps : Infinity;
     $(".frames", this.el).value = done;
-    $(".rate", this.el).textContent =
-      `${done} / ${total} frames · ${fps.toFixed(1)} fps · ${Number.isFinite(left) ? formatTime(left) + " left" : "…"}`;
+    text($(".rate", this.el), msg("video.rate", { done, total, fps: decimal(fps, 1),
+                                                  left: Number.isFinite(left) ? msg("video.left", { time: formatTime(left) }) : "…" }));
     const videoFps = this.total / Math.max(this.player.duration, 1e-6);
     this.player.setRate(fps / videoFps, done >= total);
     this.showPlayer();
@@ -57,7 +79,11 @@ export class VideoCard extends Card {
     seek.dataset.processed = p.processedEnd.toFixed(2);
     seek.style.setProperty("--processed", `${(100 * p.processedEnd / Math.max(p.duration, 1e-6)).toFixed(1)}%`);
     if (tick) return;
-    $(".play", this.el).textContent = p.playing ? "Pause" : "Play";
+    if (this.comparing) {
+      if (p.playing) this.toggleOriginal(false);     // playing shows the result again
+      else this.original.show(now);
+    }
+    text($(".play", this.el), msg(p.playing ? "video.pause" : "video.play"));
     $(".buffering", this.el).hidden = !(p.playing && p.buffering);
   }
 
@@ -67,8 +93,8 @@ export class VideoCard extends Card {
       $(".progress-row", this.el).hidden = true;
       $(".playback", this.el).hidden = !result.cancelled;
       $(".player-controls", this.el).hidden = !result.cancelled;
-      if (result.cancelled) this.setState("error", "Cancelled");
-      else this.fail(`Not processed: ${result.error}`);
+      if (result.cancelled) this.setState("error", msg("card.cancelled"));
+      else this.fail(msg("card.notProcessed", { detail: errorMessage(result) }));
       return;
     }
     this.result = result;
@@ -79,14 +105,18 @@ export class VideoCard extends Card {
     this.el.dataset.stages = JSON.stringify(result.stage_ms);
     const seconds = (performance.now() - this.started) / 1000;
     const notes = result.notes.length ? ` · ${result.notes.join("; ")}` : "";
-    const failed = result.failed_frames ? ` · ${result.failed_frames} frame(s) failed and were fully hidden` : "";
-    $(".rate", this.el).textContent = `${result.frames} frames in ${formatTime(seconds)} (${result.fps} fps)${failed}${notes}`;
+    const failed = result.failed_frames ? msg("video.failedFrames", { count: result.failed_frames }) : "";
+    text($(".rate", this.el), msg("video.finished", { frames: result.frames, time: formatTime(seconds),
+                                                      fps: decimal(result.fps, 1),
+                                                      failed, notes }));
+    $("[data-action=show-original]", this.el).hidden = false;
     this.showPlayer();
-    this.setState("done", result.failed_frames ? "Done (some frames fully hidden)" : "Done");
+    this.setState("done", msg(result.failed_frames ? "video.doneHidden" : "card.done"));
   }
 
   close() {
     this.player.close();
+    this.original.close();
     super.close();
   }
 }

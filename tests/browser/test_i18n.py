@@ -1,0 +1,92 @@
+"""German and English: the page follows the browser's language, a switch changes it without a reload
+and is remembered; texts, error messages and accessible names follow."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.page_driver import App
+
+DENY = """navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("denied", "NotAllowedError"));"""
+EXPECTED = {
+    "en-US": {
+        "lang": "en",
+        "title": "Hide licence plates in photos, videos and the live camera",
+        "drop": "Drop photos or videos here",
+        "photo_error": "Not processed: not an image, or not a JPEG, PNG or WebP file",
+        "camera_error": "Camera permission was denied. Allow the camera for this page in the browser's site settings, "
+                        "then try again.",
+        "strength": "Strength",
+        "batch": "0 of 1 done, 1 failed",
+    },
+    "de-DE": {
+        "lang": "de",
+        "title": "Kennzeichen unkenntlich machen – in Fotos, Videos und der Live-Kamera",
+        "drop": "Fotos oder Videos hierher ziehen",
+        "photo_error": "Nicht verarbeitet: das Foto kann nicht gelesen werden (not an image, or not a JPEG, PNG or WebP file)",
+        "camera_error": "Der Kamerazugriff wurde verweigert. Erlauben Sie die Kamera für diese Seite in den "
+                        "Website-Einstellungen des Browsers und versuchen Sie es dann noch einmal.",
+        "strength": "Stärke",
+        "batch": "0 von 1 fertig, 1 fehlgeschlagen",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def not_a_photo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("i18n") / "notes.jpg"
+    path.write_text("this is a text file, not a photo\n")
+    return path
+
+
+def check_language(app, expected):
+    page = app.page
+    assert page.evaluate("document.documentElement.lang") == expected["lang"]
+    assert page.title() == expected["title"]
+    assert page.text_content("#drop-zone strong") == expected["drop"]
+    assert page.get_by_role("slider", name=expected["strength"], exact=True).count() == 1
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+def test_the_page_speaks_the_browsers_language(browser, site_url, not_a_photo, locale):
+    expected = EXPECTED[locale]
+    app = App(browser, site_url, locale=locale)
+    try:
+        app.context.add_init_script(DENY)
+        app.open()
+        check_language(app, expected)
+        app.upload([not_a_photo])
+        assert app.result("notes.jpg").locator(".status").text_content() == expected["photo_error"]
+        assert app.page.text_content("#batch-status") == expected["batch"]
+        app.page.click("[data-action=camera-start]")
+        app.page.wait_for_function("() => document.querySelector('#camera-status').classList.contains('error')")
+        assert app.page.text_content("#camera-status") == expected["camera_error"]
+        assert not app.errors, app.errors
+        assert not app.csp_violations(), app.csp_violations()
+    finally:
+        app.close()
+
+
+def test_the_switch_changes_everything_at_once_and_is_remembered(browser, site_url, not_a_photo):
+    app = App(browser, site_url, locale="en-US")
+    try:
+        app.open()
+        app.upload([not_a_photo])
+        page = app.page
+        page.get_by_role("combobox", name="Language").select_option("de")
+        check_language(app, EXPECTED["de-DE"])
+        # texts made earlier follow too: a card's status, the batch line, the settings' values
+        assert app.result("notes.jpg").locator(".status").text_content() == EXPECTED["de-DE"]["photo_error"]
+        assert page.text_content("#batch-status") == "0 von 1 fertig, 1 fehlgeschlagen"
+        assert page.get_by_role("button", name="notes.jpg entfernen", exact=True).count() == 1
+        assert page.get_by_role("combobox", name="Sprache").count() == 1
+        assert page.evaluate("localStorage.getItem('plateblur-language')") == "de"
+        app.page.reload()
+        app.wait_ready()
+        check_language(app, EXPECTED["de-DE"])          # remembered, though the browser says English
+        assert page.text_content("#load-status").startswith("Bereit (Detektor auf ")
+        page.get_by_role("combobox", name="Sprache").select_option("en")
+        check_language(app, EXPECTED["en-US"])
+        assert not app.errors, app.errors
+        assert not app.csp_violations(), app.csp_violations()
+    finally:
+        app.close()
