@@ -165,11 +165,12 @@ function showAdded(card, count) {
 }
 
 function addFiles(files) {
-  let first = true;
   for (const file of files) {
     const item = { id: `f${nextId++}`, file, cancelled: false };
     items.set(item.id, item);
-    const shown = isVideo(file).then((video) => {
+    const slot = document.createElement("div");      // holds the file's place: the type checks finish in any order
+    $("#results").append(slot);
+    const shown = isVideo(file).catch(() => false).then((video) => {
       const remove = () => removeItem(item);
       const render = async (edits) => {
         if (item.worker !== client.generation) {    // a restarted worker has not seen the photo: it detects again
@@ -180,9 +181,8 @@ function addFiles(files) {
         return client.api.edit(item.id, item.buffer, settings.values(), edits);
       };
       item.card = video ? new VideoCard(file, remove, () => cancelItem(item)) : new PhotoCard(file, remove, render);
-      $("#results").append(item.card.el);                 // in the order the files were given
-      if (first) showAdded(item.card, files.length);
-      first = false;
+      slot.replaceWith(item.card.el);                       // in the order the files were given
+      if (file === files[0]) showAdded(item.card, files.length);
     });
     queue = queue.then(() => shown).then(() => processItem(item));
   }
