@@ -18,6 +18,7 @@ SERVICE_WORKER = "service-worker.js"   # not in the manifest: the browser keeps 
 SITE = ("index.html", "pyscript.toml", SERVICE_WORKER, "NOTICE", "LICENSE",
         "web/", "vendor/", "models/", "py/plateblur/")
 SKIPPED = ("__pycache__", ".pyc")             # never served, never published
+NOT_SITE = ("models/training/",)               # the detector's weights and training record: kept, not served
 # Generated from the files (never stored in the checkout): what service-worker.js caches, by content hash.
 MANIFEST = "site-manifest.js"
 NOT_PRECACHED = (".map",)                      # source maps: only the developer tools ask for them
@@ -58,6 +59,8 @@ def site_file(url_path: str, extra: tuple[str, ...] = (), root: Path = ROOT) -> 
         return None
     relative = "/".join(parts)
     if not any(relative == entry or (entry.endswith("/") and relative.startswith(entry)) for entry in SITE + extra):
+        return None
+    if relative.startswith(NOT_SITE) and not any(relative == entry for entry in extra):
         return None
     file = root / relative
     return file if file.is_file() else None

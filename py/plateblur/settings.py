@@ -7,10 +7,10 @@ from .obscure import OBSCURERS
 
 # Photos; relative to the repo root (= the served site). Dynamic height and width: each frame runs at its
 # own aspect (preprocess.input_for), e.g. 640x384 for 16:9 instead of 640x640.
-MODEL_FILE = "models/plates-ref-v2-dynamic.onnx"
+MODEL_FILE = "models/plates-v3-dynamic.onnx"
 # Video and camera: the same weights quantised to int8 (static, 200 train photos): about half the
-# session.run time in onnxruntime-web, the same coverage on val (models/MODEL_CARD.md, NOTES-speed.md).
-STREAM_MODEL_FILE = "models/plates-ref-v2-dynamic-int8.onnx"
+# session.run time in onnxruntime-web; covered 0.910 on val against 0.917 for float (models/MODEL_CARD.md).
+STREAM_MODEL_FILE = "models/plates-v3-dynamic-int8.onnx"
 INPUT_SIDE = 640         # the long side a model with dynamic height and width runs at (preprocess.input_for)
 DETECTION_FLOOR = 0.05   # the model keeps candidates down to this score, so the threshold can move freely
 

@@ -47,8 +47,10 @@ round(i * 1e6 / fps), and, where PyAV is installed, every clip is checked after 
 frames decode with timestamps within half a tick of the container's time base of i / fps.
 
 The pan and camera frames carry a frame-index marker at the left edge (read_marker): a column of
-ten cells, white, the index's 8 bits (MSB first, white = 1) and black, so a test can tell which
-frame it sees even where Chromium loops camera.y4m or a page drops frames. No plate comes near it.
+ten cells, "on", the index's 8 bits (MSB first, on = 1) and "off", so a test can tell which frame it
+sees even where Chromium loops camera.y4m or a page drops frames. No plate comes near it. On and off
+are a pale green and a pale magenta of the same brightness: a black-and-white column looks like a
+plate turned sideways to a detector trained on quarter turns, which then hides the marker.
 
 Deterministic: same script, photo and ffmpeg -> byte-identical files and truth.json."""
 from __future__ import annotations
@@ -88,6 +90,9 @@ MARKER_BITS = 8
 MARKER_CELLS = MARKER_BITS + 2
 MARKER_W = Fraction(1, 40)
 MARKER_H = Fraction(1, 20)
+MARKER_ON = (100, 135, 100)       # green - (red + blue) / 2 = +35
+MARKER_OFF = (135, 110, 135)      # -25; the same luma (about 122) as MARKER_ON
+MARKER_MIN_CHROMA = 10            # a cell with less is no marker cell (a black frame, a blurred marker)
 
 DEFAULT_SET = ("pan.mp4", "pan.webm", "pan.mov", "camera.y4m", "hevc.mp4", "truncated.mp4",
                "empty.mp4", "notavideo.mp4", "zero-frames.mp4", "audio-only.mp4",
@@ -257,23 +262,24 @@ def marker_bits(index: int) -> list[bool]:
 
 def draw_marker(frame: np.ndarray, index: int) -> None:
     for (x1, y1, x2, y2), on in zip(marker_cells((frame.shape[1], frame.shape[0])), marker_bits(index)):
-        frame[y1:y2, x1:x2] = 255 if on else 0
+        frame[y1:y2, x1:x2] = MARKER_ON if on else MARKER_OFF
 
 
 def read_marker(frame: np.ndarray) -> int | None:
-    """The frame index drawn by draw_marker, from an RGB (H, W, 3) or luma (H, W) frame of any size
-    (the cells are placed relative to the frame); None where the start/stop cells are not there."""
-    luma = frame if frame.ndim == 2 else frame[..., :3].astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+    """The frame index drawn by draw_marker, from an RGB (H, W, 3) frame of any size (the cells are
+    placed relative to the frame); None where the on/off cells are not there."""
+    rgb = frame[..., :3].astype(np.float32)
+    chroma = rgb[..., 1] - (rgb[..., 0] + rgb[..., 2]) / 2
     bits = []
     for x1, y1, x2, y2 in marker_cells((frame.shape[1], frame.shape[0])):
         mx, my = max((x2 - x1) // 4, 0), max((y2 - y1) // 4, 0)
-        cell = luma[y1 + my:y2 - my, x1 + mx:x2 - mx]
+        cell = chroma[y1 + my:y2 - my, x1 + mx:x2 - mx]
         if not cell.size:
             return None
         mean = float(cell.mean())
-        if 80 < mean < 176:                         # neither black nor white: no marker here
+        if abs(mean) < MARKER_MIN_CHROMA:
             return None
-        bits.append(mean >= 128)
+        bits.append(mean > 0)
     if not bits[0] or bits[-1]:
         return None
     return sum(int(b) << (MARKER_BITS - 1 - k) for k, b in enumerate(bits[1:-1]))
@@ -554,7 +560,7 @@ def verify_clip(path: Path, clip: Clip, packets_only: bool = False) -> str:
             problems.append(f"frame {i} at {float(pts * tb):.6f} s, not {i}/{clip.fps} s")
             break
         if frame is not None and clip.marker:
-            index = read_marker(frame.to_ndarray(format="gray"))
+            index = read_marker(frame.to_ndarray(format="rgb24"))
             if index != i:
                 problems.append(f"frame {i} carries marker {index}")
                 break
@@ -573,7 +579,7 @@ def verify_variant(path: Path, variant: Variant) -> str:
     with av.open(str(path)) as c:
         audio = tuple(s.codec_context.name for s in c.streams.audio)
         vs = c.streams.video[0]
-        decoded = [(f.pts, read_marker(f.to_ndarray(format="gray"))) for f in c.decode(vs)]
+        decoded = [(f.pts, read_marker(f.to_ndarray(format="rgb24"))) for f in c.decode(vs)]
         tb = vs.time_base
     if audio != variant.audio:
         problems.append(f"audio tracks {audio} != {variant.audio}")

@@ -36,7 +36,7 @@ TYPES = {  # what the browser must be told (nosniff: it guesses nothing)
     "/vendor/pyodide/pyodide-lock.json": "application/json",
     "/vendor/pyodide/python_stdlib.zip": "application/zip",
     "/vendor/pyodide/" + min(p.name for p in (REPO_ROOT / "vendor" / "pyodide").glob("numpy-*.whl")): "application/zip",
-    "/models/plates-ref-v2-dynamic.onnx": "application/octet-stream",
+    "/models/plates-v3-dynamic.onnx": "application/octet-stream",
     "/models/MODEL_CARD.md": "text/markdown; charset=utf-8",
     "/py/plateblur/browser/worker.py": "text/x-python; charset=utf-8",
     "/NOTICE": "text/plain; charset=utf-8",
@@ -78,7 +78,7 @@ def test_site_files_are_served_with_their_type(server, path):
 
 def test_every_site_file_is_served_with_a_type_of_the_table(server):
     site = site_files.files()
-    assert len(site) > 50 and {"index.html", "web/app.js", "models/plates-ref-v2-dynamic.onnx"} <= {p.as_posix() for p in site}
+    assert len(site) > 50 and {"index.html", "web/app.js", "models/plates-v3-dynamic.onnx"} <= {p.as_posix() for p in site}
     for relative in site:
         assert relative.suffix in site_files.TYPES, f"{relative}: add its type to TYPES"
         response = request(server[0], "/" + relative.as_posix())
