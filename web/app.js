@@ -1,5 +1,5 @@
 // Main thread: wires the page to the Python worker. No image work happens here.
-import { $, PhotoCard, errorMessage } from "./card.js";
+import { $, PhotoCard, errorMessage, failure } from "./card.js";
 import { LiveCamera, cameraMessage } from "./camera.js";
 import { keepExport } from "./exports.js";
 import { attr, decimal, language, msg, onLanguage, setLanguage, text } from "./i18n/index.js";
@@ -105,8 +105,9 @@ async function start() {
     document.body.dataset.app = "ready";
   } catch (error) {
     document.body.dataset.app = "error";
-    setLoad(msg("load.failed", { detail: error?.message || String(error) }));
-    announce(msg("load.failed", { detail: error?.message || String(error) }));
+    const failed = msg("load.failed", { detail: errorMessage(failure(error)) });
+    setLoad(failed);
+    announce(failed);
     throw error;
   }
 }
@@ -215,7 +216,7 @@ async function processItem(item) {
       card.show(await client.api.process_photo(item.id, item.buffer, settings.values()));
     }
   } catch (error) {
-    card.show({ ok: false, error: error?.message || String(error), error_name: error?.name, reason: error?.reason });
+    card.show(failure(error));
   } finally {
     current = null;
     if (card.state !== "done") releaseExport(item);
@@ -324,7 +325,7 @@ async function startCamera(deviceId) {
   } catch (error) {
     await camera.stop();
     const message = error?.name === "WorkerLost"
-      ? msg("camera.viewStopped", { detail: errorMessage({ error_name: error.name, reason: error.reason }) })
+      ? msg("camera.viewStopped", { detail: errorMessage(failure(error)) })
       : cameraMessage(error);
     text(status, message);
     status.classList.add("error");

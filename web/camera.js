@@ -2,6 +2,7 @@
 // worker (transferred), and draws the frames that come back anonymised. No pixel work happens here;
 // a frame that never comes back is never shown. The status line (not a live region: it changes with
 // every frame) shows the rates; onState() announces what changes.
+import { errorMessage } from "./card.js";
 import { decimal, msg, text } from "./i18n/index.js";
 
 // A camera error's message (web/i18n: camera.error.<DOMException name>).
@@ -42,7 +43,7 @@ export class LiveCamera {
     this.onState();
     const result = await this.client.api.run_camera(this.liveSettings());   // until the camera stops
     if (this.running) {
-      this.stop(result.ok ? msg("camera.noPictures") : msg("camera.viewStopped", { detail: result.error }));
+      this.stop(result.ok ? msg("camera.noPictures") : msg("camera.viewStopped", { detail: errorMessage(result) }));
     }
   }
 

@@ -1,10 +1,9 @@
 // What photo and video results share: a card from a <template>, its state (the page's public hooks
 // `.result[data-state]`), status line, download link and remove button.
 import protocol from "../py/plateblur/browser/protocol.json" with { type: "json" };
-import { attr, msg, text, translate } from "./i18n/index.js";
+import { attr, has, msg, text, translate } from "./i18n/index.js";
 import { anonymisedName } from "./names.js";
 import { PhotoEditor } from "./photo-editor.js";
-import { SILENCE_LIMIT_MS } from "./worker-client.js";
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -112,7 +111,7 @@ export class PhotoCard extends Card {
         try {
           result = await this.render(this.editor.edits);
         } catch (error) {
-          result = { ok: false, error: error?.message || String(error) };
+          result = failure(error);
         }
       } while (generation !== this.generation && result.ok);
       this.rendering = null;
@@ -153,11 +152,16 @@ export class PhotoCard extends Card {
   }
 }
 
-// A failed call's message for the user, in the page's language: by its protocol error name
-// (py/plateblur/browser/protocol.json); the worker's own words, where it has them, are the detail.
-export function errorMessage({ error_name: name, error, reason }) {
-  if (name === "WorkerLost") {
-    return msg(reason === "hung" ? "error.WorkerLost.hung" : "error.WorkerLost", { seconds: SILENCE_LIMIT_MS / 1000 });
-  }
-  return msg(name in protocol.errors ? `error.${name}` : "error.other", { detail: error });
+// A failed call's message for the user, in the page's language: the text of its detail code
+// (py/plateblur/browser/protocol.json "details"); for a code these texts lack, its error name's
+// generic text with the English words as the detail, never a blank.
+export function errorMessage({ error_name: name, error, detail, params }) {
+  if (detail && has(`error.${detail}`)) return msg(`error.${detail}`, params || {});
+  return msg(name in protocol.errors ? `error.${name}` : "error.other", { detail: error || detail || name || "?" });
+}
+
+// A thrown error (a lost worker's, say) as a failed call's result, for errorMessage().
+export function failure(error) {
+  return { ok: false, error: error?.message || String(error), error_name: error?.name, detail: error?.detail,
+           params: error?.params };
 }

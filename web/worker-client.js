@@ -13,10 +13,6 @@ const PING_EVERY_MS = 1000;
 // device several times slower, or a much larger photo, still stays within the limit.
 export const SILENCE_LIMIT_MS = 15_000;
 
-const LOST = {
-  stopped: "the anonymiser stopped (out of memory or a crash) and was restarted; try again, or try a smaller file",
-  hung: `the anonymiser stopped responding for ${SILENCE_LIMIT_MS / 1000} s and was restarted; try again, or try a smaller file`,
-};
 
 export class WorkerClient {
   // onProgress(stage, done, total): stage is a protocol stage, or PyScript's own start-up step text.
@@ -49,6 +45,7 @@ export class WorkerClient {
     worker.sync.progress = (stage, done, total) => this.onProgress(stage, done, total);
     worker.addEventListener("error", () => this.probe(generation));
     const info = await this.race(modelFile ? worker.sync.load(siteURL, threads, modelFile) : worker.sync.load(siteURL, threads));
+    if (!info.ok) throw Object.assign(new Error(info.error), { name: info.error_name, detail: info.detail, params: info.params });
     const channel = new MessageChannel();
     this.port = channel.port1;
     const lifeline = `plateblur-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -105,7 +102,9 @@ export class WorkerClient {
     clearInterval(this.timer);
     this.port?.close();
     this.worker.terminate();
-    const error = Object.assign(new Error(LOST[reason]), { name: "WorkerLost", reason });
+    // the page says why in its language (error.worker.<reason>); the message is for logs
+    const error = Object.assign(new Error(`worker ${reason}`), { name: "WorkerLost", reason, detail: `worker.${reason}`,
+                                                                  params: reason === "hung" ? { seconds: SILENCE_LIMIT_MS / 1000 } : {} });
     this.fail(error);
     if (this.started) this.onLost(error);         // lost while starting: start() fails instead
   }

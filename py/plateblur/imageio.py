@@ -1,7 +1,8 @@
 """Photos as bytes <-> pixels with Pillow, in CPython and in Pyodide alike.
 
 Decoding goes by content, applies the EXIF orientation (and drops the rest of the metadata, which
-may be corrupt) and refuses what it cannot handle with an ImageError whose message is meant for the user. Encoding writes from pixels only, so no EXIF, XMP
+may be corrupt) and refuses what it cannot handle with an ImageError meant for the user (a code and its
+params for the page, the English text for the CLI: usererror.py). Encoding writes from pixels only, so no EXIF, XMP
 or GPS metadata survives (the ICC colour profile is kept)."""
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from .usererror import UserError
 
 MAX_PIXELS = 50_000_000
 FORMATS = {  # Pillow format -> (MIME type, file extension)
@@ -34,7 +37,7 @@ SAVE_OPTIONS = {
 }
 
 
-class ImageError(ValueError):
+class ImageError(UserError, ValueError):
     """The input cannot be anonymised; the message says why, for the user."""
 
 
@@ -58,7 +61,7 @@ class Photo:
 
 def decode_photo(data: bytes) -> Photo:
     if not data:
-        raise ImageError("the file is empty")
+        raise ImageError("the file is empty", code="image.empty")
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format
@@ -66,13 +69,15 @@ def decode_photo(data: bytes) -> Photo:
                 img.seek(0)
                 fmt = "JPEG"
             if fmt not in FORMATS:
-                raise ImageError(f"{fmt} images are not supported; use JPEG, PNG or WebP")
+                raise ImageError("{format} images are not supported; use JPEG, PNG or WebP",
+                                 code="image.unsupported_format", format=str(fmt))
             if fmt != "JPEG" and getattr(img, "n_frames", 1) > 1:
-                raise ImageError("animated images are not supported")
+                raise ImageError("animated images are not supported", code="image.animated")
             w, h = img.size
             if w * h > MAX_PIXELS:
-                raise ImageError(f"the image is too large ({w}x{h} = {w * h / 1e6:.0f} MP; "
-                                 f"the limit is {MAX_PIXELS / 1e6:.0f} MP)")
+                raise ImageError("the image is too large ({width}x{height} = {megapixels} MP; the limit is {limit} MP)",
+                                 code="image.too_large", width=w, height=h, megapixels=round(w * h / 1e6),
+                                 limit=round(MAX_PIXELS / 1e6))
             img.load()
             icc = img.info.get("icc_profile")
             img = _upright(img)
@@ -85,11 +90,13 @@ def decode_photo(data: bytes) -> Photo:
     except ImageError:
         raise
     except Image.DecompressionBombError as exc:
-        raise ImageError(f"the image is too large (the limit is {MAX_PIXELS / 1e6:.0f} MP)") from exc
+        raise ImageError("the image is too large (the limit is {limit} MP)", code="image.over_limit",
+                         limit=round(MAX_PIXELS / 1e6)) from exc
     except UnidentifiedImageError as exc:
-        raise ImageError("not an image, or not a JPEG, PNG or WebP file") from exc
+        raise ImageError("not an image, or not a JPEG, PNG or WebP file", code="image.not_an_image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"the image data is truncated or corrupt ({exc})") from exc
+        raise ImageError("the image data is truncated or corrupt ({reason})", code="image.corrupt",
+                         reason=str(exc)) from exc
     return Photo(np.ascontiguousarray(rgb), alpha, fmt, icc)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import media
 from tests.support.page_driver import App
 
 DENY = """navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("denied", "NotAllowedError"));"""
@@ -13,20 +14,27 @@ EXPECTED = {
         "title": "Hide licence plates in photos, videos and the live camera",
         "drop": "Drop photos or videos here",
         "photo_error": "Not processed: not an image, or not a JPEG, PNG or WebP file",
+        "video_error": "Not processed: this browser cannot decode HEVC video; try H.264, VP8, VP9 or AV1",
+        "unknown_code": "the photo cannot be read (a new reason)",
+        "unknown_name": "unexpected error (a new failure)",
         "camera_error": "Camera permission was denied. Allow the camera for this page in the browser's site settings, "
                         "then try again.",
         "strength": "Strength",
-        "batch": "0 of 1 done, 1 failed",
+        "batch": "0 of 2 done, 2 failed",
     },
     "de-DE": {
         "lang": "de",
         "title": "Kennzeichen unkenntlich machen – in Fotos, Videos und der Live-Kamera",
         "drop": "Fotos oder Videos hierher ziehen",
-        "photo_error": "Nicht verarbeitet: das Foto kann nicht gelesen werden (not an image, or not a JPEG, PNG or WebP file)",
+        "photo_error": "Nicht verarbeitet: keine Bilddatei oder weder JPEG noch PNG noch WebP",
+        "video_error": "Nicht verarbeitet: dieser Browser kann HEVC-Video nicht dekodieren; versuchen Sie H.264, VP8, VP9 "
+                       "oder AV1",
+        "unknown_code": "das Foto kann nicht gelesen werden (a new reason)",
+        "unknown_name": "unerwarteter Fehler (a new failure)",
         "camera_error": "Der Kamerazugriff wurde verweigert. Erlauben Sie die Kamera für diese Seite in den "
                         "Website-Einstellungen des Browsers und versuchen Sie es dann noch einmal.",
         "strength": "Stärke",
-        "batch": "0 von 1 fertig, 1 fehlgeschlagen",
+        "batch": "0 von 2 fertig, 2 fehlgeschlagen",
     },
 }
 
@@ -38,6 +46,20 @@ def not_a_photo(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def bad_video():
+    return media.ensure_media() / "hevc.mp4"          # a codec this headless browser cannot decode
+
+
+# A failure whose detail code (or error name) the texts lack: the page's language around the English words.
+UNKNOWN = """async () => {
+  const [{ errorMessage }, { t }] = await Promise.all([import("./web/card.js"), import("./web/i18n/index.js")]);
+  const shown = (result) => { const m = errorMessage(result); return t(m.key, m.params); };
+  return [shown({ error_name: "ImageError", error: "a new reason", detail: "image.new_code", params: {} }),
+          shown({ error_name: "NewError", error: "a new failure", detail: null, params: {} })];
+}"""
+
+
 def check_language(app, expected):
     page = app.page
     assert page.evaluate("document.documentElement.lang") == expected["lang"]
@@ -47,16 +69,18 @@ def check_language(app, expected):
 
 
 @pytest.mark.parametrize("locale", ["en-US", "de-DE"])
-def test_the_page_speaks_the_browsers_language(browser, site_url, not_a_photo, locale):
+def test_the_page_speaks_the_browsers_language(browser, site_url, not_a_photo, bad_video, locale):
     expected = EXPECTED[locale]
     app = App(browser, site_url, locale=locale)
     try:
         app.context.add_init_script(DENY)
         app.open()
         check_language(app, expected)
-        app.upload([not_a_photo])
+        app.upload([not_a_photo, bad_video])
         assert app.result("notes.jpg").locator(".status").text_content() == expected["photo_error"]
+        assert app.result("hevc.mp4").locator(".status").text_content() == expected["video_error"]
         assert app.page.text_content("#batch-status") == expected["batch"]
+        assert app.page.evaluate(UNKNOWN) == [expected["unknown_code"], expected["unknown_name"]]
         app.page.click("[data-action=camera-start]")
         app.page.wait_for_function("() => document.querySelector('#camera-status').classList.contains('error')")
         assert app.page.text_content("#camera-status") == expected["camera_error"]
@@ -66,17 +90,18 @@ def test_the_page_speaks_the_browsers_language(browser, site_url, not_a_photo, l
         app.close()
 
 
-def test_the_switch_changes_everything_at_once_and_is_remembered(browser, site_url, not_a_photo):
+def test_the_switch_changes_everything_at_once_and_is_remembered(browser, site_url, not_a_photo, bad_video):
     app = App(browser, site_url, locale="en-US")
     try:
         app.open()
-        app.upload([not_a_photo])
+        app.upload([not_a_photo, bad_video])
         page = app.page
         page.get_by_role("combobox", name="Language").select_option("de")
         check_language(app, EXPECTED["de-DE"])
         # texts made earlier follow too: a card's status, the batch line, the settings' values
         assert app.result("notes.jpg").locator(".status").text_content() == EXPECTED["de-DE"]["photo_error"]
-        assert page.text_content("#batch-status") == "0 von 1 fertig, 1 fehlgeschlagen"
+        assert app.result("hevc.mp4").locator(".status").text_content() == EXPECTED["de-DE"]["video_error"]
+        assert page.text_content("#batch-status") == EXPECTED["de-DE"]["batch"]
         assert page.get_by_role("button", name="notes.jpg entfernen", exact=True).count() == 1
         assert page.get_by_role("combobox", name="Sprache").count() == 1
         assert page.evaluate("localStorage.getItem('plateblur-language')") == "de"

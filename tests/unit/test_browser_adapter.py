@@ -22,34 +22,51 @@ BROWSER = REPO_ROOT / "py" / "plateblur" / "browser"
 
 
 class JsException(Exception):
-    """Pyodide's JsException as Python sees a JS error: with the error's name and message."""
+    """Pyodide's JsException as Python sees a JS error: with the error's name and message, and the
+    detail code and params that port.js namedError() gives it."""
 
-    def __init__(self, name, message):
+    def __init__(self, name, message, detail=None, params=None):
         super().__init__(f"{name}: {message}")
-        self.name, self.message = name, message
+        self.name, self.message, self.detail, self.params = name, message, detail, params
+
+
+def told(name, error, detail=None, params=None):
+    return {"error_name": name, "error": error, "detail": detail, "params": params or {}}
 
 
 @pytest.mark.parametrize("exc, expected", [
-    (ImageError("not a photo this page can read (JPEG, PNG or WebP)"),
-     ("ImageError", "not a photo this page can read (JPEG, PNG or WebP)")),
-    (JsException("VideoError", "this browser cannot decode HEVC video; try H.264, VP8, VP9 or AV1"),
-     ("VideoError", "this browser cannot decode HEVC video; try H.264, VP8, VP9 or AV1")),
-    (JsException("VideoDamaged", "the video is damaged or incomplete: only 3 of its 9 frames could be read"),
-     ("VideoDamaged", "the video is damaged or incomplete: only 3 of its 9 frames could be read")),
-    (JsException("Cancelled", "cancelled"), ("Cancelled", "cancelled")),
-    (NotReady(), ("NotReady", "the detector is not loaded yet")),
-    (MemoryError(), ("OutOfMemory", "not enough memory for this file; try a smaller one, or close other tabs")),
-    (JsException("TypeError", "x is undefined"), ("InternalError", "internal error (TypeError: x is undefined)")),
-    (KeyError("p7"), ("InternalError", "internal error (KeyError: 'p7')")),
+    (ImageError("not an image, or not a JPEG, PNG or WebP file", code="image.not_an_image"),
+     told("ImageError", "not an image, or not a JPEG, PNG or WebP file", "image.not_an_image")),
+    (ImageError("{format} images are not supported; use JPEG, PNG or WebP", code="image.unsupported_format",
+                format="GIF"),
+     told("ImageError", "GIF images are not supported; use JPEG, PNG or WebP", "image.unsupported_format",
+          {"format": "GIF"})),
+    (ImageError("no regions for {this}"), told("ImageError", "no regions for {this}")),   # no code: plain text
+    (JsException("VideoError", "this browser cannot decode HEVC video; try H.264, VP8, VP9 or AV1",
+                 "video.cannot_decode", {"codec": "HEVC"}),
+     told("VideoError", "this browser cannot decode HEVC video; try H.264, VP8, VP9 or AV1", "video.cannot_decode",
+          {"codec": "HEVC"})),
+    (JsException("VideoDamaged", "the video is damaged or incomplete: only 3 of its 9 frames could be read",
+                 "video.incomplete", {"frames": 3, "total": 9}),
+     told("VideoDamaged", "the video is damaged or incomplete: only 3 of its 9 frames could be read",
+          "video.incomplete", {"frames": 3, "total": 9})),
+    (JsException("Cancelled", "Cancelled"), told("Cancelled", "cancelled")),
+    (NotReady(), told("NotReady", "the detector is not loaded yet")),
+    (MemoryError(), told("OutOfMemory", "not enough memory for this file; try a smaller one, or close other tabs")),
+    (JsException("TypeError", "x is undefined"),
+     told("InternalError", "internal error (TypeError: x is undefined)", "internal.exception",
+          {"exception": "TypeError: x is undefined"})),
+    (KeyError("p7"), told("InternalError", "internal error (KeyError: 'p7')", "internal.exception",
+                          {"exception": "KeyError: 'p7'"})),
 ])
-def test_errors_are_told_by_name_with_a_plain_message(exc, expected):
+def test_errors_are_told_by_name_with_a_detail_code_and_an_english_message(exc, expected):
     assert describe(exc) == expected
-    assert expected[0] in ERRORS
+    assert expected["error_name"] in ERRORS
 
 
 def test_a_js_error_is_matched_by_its_name_not_its_text():
     """A message that merely mentions an error name is still an internal error."""
-    assert describe(JsException("Error", "VideoError: looks like one"))[0] == "InternalError"
+    assert describe(JsException("Error", "VideoError: looks like one"))["error_name"] == "InternalError"
 
 
 class AsyncModel:

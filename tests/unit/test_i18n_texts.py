@@ -2,6 +2,7 @@
 placeholders, and every text the page asks for exists, the worker's error names included."""
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -60,3 +61,93 @@ def test_conditional_texts_exist():
             for key in pair:
                 for lang, texts in TEXTS.items():
                     assert exists(key, texts), f"{lang}: {key} ({script.name})"
+
+
+# ---- the worker's messages: detail codes (protocol.json "details", "notes") ----------------------
+
+PROTOCOL = json.loads((REPO_ROOT / "py" / "plateblur" / "browser" / "protocol.json").read_text(encoding="utf-8"))
+DETAILS = {code: d for code, d in PROTOCOL["details"].items() if code != "about"}
+NOTES = {code: d for code, d in PROTOCOL["notes"].items() if code != "about"}
+DIAGNOSTIC = {"reason"}                 # a param for logs only, never shown on the page
+PY = REPO_ROOT / "py" / "plateblur"
+
+
+@pytest.mark.parametrize("key, spec", [(f"error.{c}", d) for c, d in DETAILS.items()]
+                         + [(f"note.{c}", d) for c, d in NOTES.items()])
+def test_every_detail_code_has_a_text_in_both_with_its_params(key, spec):
+    for lang, texts in TEXTS.items():
+        assert key in texts, f"{lang}: {key}"
+        assert placeholders(texts[key]) == set(spec["params"]) - DIAGNOSTIC, f"{lang}: {key}"
+    assert spec.get("error", "ImageError") in PROTOCOL["errors"]
+
+
+def test_an_unknown_code_falls_back_to_a_generic_text_with_the_english_detail():
+    """A failure whose code the texts lack shows its error name's text (or error.other) around the
+    English words: every name that has detail codes, and error.other, has a {detail}."""
+    names = {d["error"] for d in DETAILS.values()} - {"WorkerLost"}
+    for lang, texts in TEXTS.items():
+        for key in [f"error.{name}" for name in names] + ["error.other"]:
+            assert placeholders(texts[key]) == {"detail"}, f"{lang}: {key}"
+
+
+def python_codes() -> list[tuple[str, str, str, set[str], str]]:
+    """(file, error class, code, param names, English template) of every ``X(text, code=..., **params)``
+    raised or made in the package."""
+    found = []
+    for path in PY.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            code = keywords.pop("code", None)
+            if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                template = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else ""
+                found.append((path.name, getattr(node.func, "id", ""), code.value, set(keywords), template))
+    return found
+
+
+def test_every_code_python_raises_is_in_the_protocol_with_its_params():
+    found = python_codes()
+    assert {"image.not_an_image", "image.too_large", "load.http"} <= {code for _, _, code, _, _ in found}
+    for file, error, code, params, template in found:
+        assert code in DETAILS, f"{file}: {code}"
+        assert error == DETAILS[code]["error"], f"{file}: {code} raised as {error}"
+        assert params == set(DETAILS[code]["params"]), f"{file}: {code}"
+        assert placeholders(template) == params, f"{file}: {code}: the English text uses every param"
+    internal = (PY / "browser" / "errors.py").read_text(encoding="utf-8")
+    assert '"internal.exception", {"exception": exception}' in internal
+
+
+def js_object_keys(body: str | None) -> set[str]:
+    """The keys of a JS object literal's text: `{ width, height, extension: output.extension }` (a part
+    that is not `key` or `key: …` is a call's argument within a value)."""
+    parts = (re.fullmatch(r"\s*([A-Za-z_$][\w$]*)\s*(?::.*)?", part, re.S) for part in (body or "").split(","))
+    return {part.group(1) for part in parts if part}
+
+
+def test_every_code_the_worker_js_throws_is_in_the_protocol_with_its_params():
+    found = 0
+    for script in WEB.rglob("*.js"):
+        source = script.read_text(encoding="utf-8")
+        for name, code, body in re.findall(r'namedError\("(\w+)"(?:,\s*"([\w.]+)"(?:,\s*\{([^}]*)\})?)?\)', source):
+            assert name in PROTOCOL["errors"], f"{script.name}: {name}"
+            if code:
+                found += 1
+                assert DETAILS[code]["error"] == name, f"{script.name}: {code}"
+                assert js_object_keys(body) == set(DETAILS[code]["params"]), f"{script.name}: {code}"
+        for code, body in re.findall(r'\bnote\("([\w.]+)",\s*\{([^}]*)\}\)', source):
+            found += 1
+            assert js_object_keys(body) == set(NOTES[code]["params"]), f"{script.name}: {code}"
+    assert found >= 10, "the scan found the worker's codes"
+    client = (WEB / "worker-client.js").read_text(encoding="utf-8")
+    reasons = set(re.findall(r'this\.lose\(generation, "(\w+)"\)', client))
+    assert reasons == {"stopped", "hung"}
+    assert {f"worker.{reason}" for reason in reasons} <= DETAILS.keys()
+
+
+def test_boot_js_says_a_missing_file_in_both_languages_as_the_texts_do():
+    """boot.js runs before (and without) the texts: its own copies must say the same."""
+    boot = (WEB / "boot.js").read_text(encoding="utf-8")
+    for lang, texts in TEXTS.items():
+        assert f"    {lang}: {json.dumps(texts['load.missing'], ensure_ascii=False)},\n" in boot, lang
+    assert "Could not load" not in re.sub(r'\n    en: "[^\n]*\n', "\n", boot), "no English outside the texts"

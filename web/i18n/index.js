@@ -29,7 +29,8 @@ export const language = () => current;
 export const msg = (key, params = {}) => ({ key, params });
 
 // The text of `key` in the current language, its {placeholders} filled from params (a placeholder's
-// value may itself be a msg()). With params.count, "<key>.one"/"<key>.other" by the language's plural rule.
+// value may itself be a msg(), or a list of them, shown joined by "; "). With params.count,
+// "<key>.one"/"<key>.other" by the language's plural rule.
 export function t(key, params = {}) {
   const texts = TEXTS[current];
   let chosen = key;
@@ -41,7 +42,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => show(params[name]));
 }
 
+// Whether the texts have `key` (the worker's detail codes: a new one may not be there yet).
+export const has = (key) => key in TEXTS[current] || key in TEXTS.en;
+
 function show(value) {
+  if (Array.isArray(value)) return value.map(show).join("; ");
   if (value && typeof value === "object" && "key" in value) return t(value.key, value.params);
   return value === undefined || value === null ? "" : String(value);
 }

@@ -104,7 +104,8 @@ export class VideoCard extends Card {
                        result.extension);
     this.el.dataset.stages = JSON.stringify(result.stage_ms);
     const seconds = (performance.now() - this.started) / 1000;
-    const notes = result.notes.length ? ` · ${result.notes.join("; ")}` : "";
+    const notes = result.notes.length
+      ? msg("video.notes", { notes: result.notes.map((note) => msg(`note.${note.code}`, note.params)) }) : "";
     const failed = result.failed_frames ? msg("video.failedFrames", { count: result.failed_frames }) : "";
     text($(".rate", this.el), msg("video.finished", { frames: result.frames, time: formatTime(seconds),
                                                       fps: decimal(result.fps, 1),

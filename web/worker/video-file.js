@@ -6,7 +6,7 @@ import * as mb from "../../vendor/mediabunny/mediabunny.min.mjs";
 import { clearExports, createExport } from "../exports.js";
 import { videoEncoding } from "./encoding.js";
 import { FrameJob } from "./frame-job.js";
-import { namedError, on, post } from "./port.js";
+import { namedError, note, on, post } from "./port.js";
 
 const OUTPUTS = {          // input container -> what we write (streamed to disk: no in-memory index)
   webm: { format: () => new mb.WebMOutputFormat(), video: ["vp9", "vp8", "av1"], mime: "video/webm", extension: ".webm" },
@@ -20,7 +20,7 @@ async function videoCodec(output, width, height) {
     if (codec === "avc" && (width % 2 || height % 2)) continue;
     if (await mb.canEncodeVideo(codec, { width, height })) return codec;
   }
-  throw namedError("VideoError", `this browser cannot encode a ${width}×${height} video into ${output.extension}`);
+  throw namedError("VideoError", "video.cannot_encode", { width, height, extension: output.extension });
 }
 const AUDIO_LEAD_S = 0.5;                 // audio packets are muxed this far ahead of the video
 const REPORT_EVERY_MS = 100;              // progress and new packets go to the page at most this often
@@ -45,24 +45,26 @@ async function exportTarget(extension) {
 async function primaryVideoTrack(input) {
   let readable = false;
   try { readable = await input.canRead(); } catch { readable = false; }
-  if (!readable) throw namedError("VideoError", "not a video this page can read (MP4, MOV, WebM or MKV)");
+  if (!readable) throw namedError("VideoError", "video.unreadable");
   const video = await input.getPrimaryVideoTrack();
-  if (!video) throw namedError("VideoError", "the file has no video track");
+  if (!video) throw namedError("VideoError", "video.no_video_track");
   const codec = await video.getCodec();
   if (!(await video.canDecode())) {
-    throw namedError("VideoError", `this browser cannot decode ${codec ? codec.toUpperCase() : "this"} video; try H.264, VP8, VP9 or AV1`);
+    throw codec ? namedError("VideoError", "video.cannot_decode", { codec: codec.toUpperCase() })
+      : namedError("VideoError", "video.cannot_decode_unknown");
   }
-  if (!(await new mb.EncodedPacketSink(video).getFirstPacket())) throw namedError("VideoError", "the video has no frames");
+  if (!(await new mb.EncodedPacketSink(video).getFirstPacket())) throw namedError("VideoError", "video.no_frames");
   return video;
 }
 
 // One audio track of the input, copied into the export packet for packet (not re-encoded).
 class AudioCopy {
-  // The copy of `track` into `muxer`, or null with a note in `notes` where the output cannot carry its codec.
+  // The copy of `track` into `muxer`, or null with `label(codec, extension)`, a note, in `notes` where the
+  // output cannot carry its codec.
   static async add(track, muxer, label, notes) {
     const codec = await track.getCodec();
     if (!codec || !muxer.format.getSupportedAudioCodecs().includes(codec)) {
-      notes.push(`${label} (${codec || "unknown codec"}) cannot be copied into ${muxer.format.fileExtension} and was left out`);
+      notes.push(label(codec || "?", muxer.format.fileExtension));
       return null;
     }
     const source = new mb.EncodedAudioPacketSource(codec);
@@ -93,7 +95,7 @@ class AudioCopy {
 
 export class VideoFileJob extends FrameJob {
   static async open(id, file) {
-    if (cancelled.delete(id)) throw namedError("Cancelled", "cancelled");
+    if (cancelled.delete(id)) throw namedError("Cancelled");
     const input = new mb.Input({ source: new mb.BlobSource(file), formats: mb.ALL_FORMATS });
     let job;
     try {
@@ -105,7 +107,7 @@ export class VideoFileJob extends FrameJob {
       input.dispose();
       await job?.spill?.release({ remove: true });
       if (["VideoError", "Cancelled"].includes(error.name)) throw error;
-      throw namedError("VideoError", `the video file is damaged or incomplete (${error.message || error})`);
+      throw namedError("VideoError", "video.damaged", { reason: String(error.message || error) });
     }
   }
 
@@ -133,7 +135,10 @@ export class VideoFileJob extends FrameJob {
       },
     }));
     this.muxer.addVideoTrack(this.videoSource);     // no frameRate: it would snap every timestamp to it
-    const label = (i) => (audioTracks.length > 1 ? `audio track ${i + 1} of ${audioTracks.length}` : "audio");
+    const tracks = audioTracks.length;
+    const label = (i) => (codec, extension) => (tracks > 1
+      ? note("video.audio_track_left_out", { track: i + 1, tracks, codec, extension })
+      : note("video.audio_left_out", { codec, extension }));
     this.audio = [];
     for (const [i, track] of audioTracks.entries()) {
       const copy = await AudioCopy.add(track, this.muxer, label(i), this.notes);
@@ -150,14 +155,14 @@ export class VideoFileJob extends FrameJob {
 
   // The next frame's RGBA pixels (the canvas keeps the frame for commit), or null at the end.
   async next() {
-    if (cancelled.has(this.id)) throw namedError("Cancelled", "cancelled");
+    if (cancelled.has(this.id)) throw namedError("Cancelled");
     this.current?.close();
     let step;
     try {
       step = await this.samples.next();
     } catch (error) {
-      throw namedError("VideoDamaged", `the video is damaged or incomplete: it could be read only up to frame ${this.frames} `
-                                       + `(${String(error.message || error).split("\n")[0].slice(0, 160)})`);
+      throw namedError("VideoDamaged", "video.damaged_at_frame",
+                       { frame: this.frames, reason: String(error.message || error).split("\n")[0].slice(0, 160) });
     }
     if (step.done) { this.current = null; return null; }
     this.current = step.value;
@@ -188,7 +193,7 @@ export class VideoFileJob extends FrameJob {
     this.current?.close();
     this.current = null;
     if (this.frames < this.frameCount) {
-      throw namedError("VideoDamaged", `the video is damaged or incomplete: only ${this.frames} of its ${this.frameCount} frames could be read`);
+      throw namedError("VideoDamaged", "video.incomplete", { frames: this.frames, total: this.frameCount });
     }
     await this.copyAudio(Infinity);
     await this.muxer.finalize();

@@ -1,6 +1,6 @@
 """The worker's exports (protocol.json): marshalling between JS and Python, and the error boundary.
 
-Every call returns a plain JS object; a failure comes back as ``{ok: false, error, error_name}``
+Every call returns a plain JS object; a failure comes back as ``{ok: false, error_name, error, detail, params}``
 (errors.py), so one bad file never stops the batch or the worker."""
 from __future__ import annotations
 
@@ -42,16 +42,22 @@ def _reply(result: dict):
 
 
 def _failure(item_id: str | None, exc: BaseException):
-    name, message = describe(exc)
-    if name == "InternalError":
+    failure = describe(exc)
+    if failure["error_name"] == "InternalError":
         print(f"{item_id}: {type(exc).__name__}: {exc}")      # the worker's console, for bug reports
-    return _reply({"ok": False, "id": item_id, "error_name": name, "error": message,
-                   "cancelled": name == "Cancelled"})
+    return _reply({"ok": False, "id": item_id, **failure, "cancelled": failure["error_name"] == "Cancelled"})
 
 
 async def load(site_url: str, threads: int, model_file: str = MODEL_FILE):
     """Fetch and compile the photo detector (``model_file`` relative to the site swaps every model, for
     benchmarks) and clear export files an earlier visit left behind."""
+    try:
+        return await _load(site_url, threads, model_file)
+    except Exception as exc:
+        return _failure(None, exc)
+
+
+async def _load(site_url: str, threads: int, model_file: str):
     global MODELS
     started = time.perf_counter()
     stream_file = STREAM_MODEL_FILE if model_file == MODEL_FILE else model_file
@@ -59,7 +65,7 @@ async def load(site_url: str, threads: int, model_file: str = MODEL_FILE):
     model = await models.photo()
     MODELS = models
     await bridge.frames_js.clearExports()
-    return bridge.to_object({"input_wh": list(model.input_wh), "dynamic": model.dynamic, "backend": model.backend,
+    return bridge.to_object({"ok": True, "input_wh": list(model.input_wh), "dynamic": model.dynamic, "backend": model.backend,
                              "model": model_file, "threads": threads,
                              "load_ms": round((time.perf_counter() - started) * 1000, 1),
                              "settings": vars(Settings())})

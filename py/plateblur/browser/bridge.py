@@ -12,6 +12,7 @@ from pyodide.ffi import create_proxy, to_js
 
 from ..frames import FrameResult
 from ..imageio import rgb_from_rgba
+from .errors import LoadError
 
 ort = js_modules.ort             # onnxruntime-web (WASM), from [js_modules.worker] in pyscript.toml
 ort_webgpu = js_modules.ort_webgpu   # its WebGPU build (own runtime files, loaded only when a session uses it)
@@ -48,7 +49,7 @@ async def fetch_bytes(url: str, stage: str) -> bytes:
     """Download ``url``, reporting progress as ``stage``."""
     response = await js.fetch(url)
     if not response.ok:
-        raise RuntimeError(f"cannot load {url}: HTTP {response.status}")
+        raise LoadError("cannot load {url}: HTTP {status}", code="load.http", url=url, status=int(response.status))
     total = int(response.headers.get("content-length") or 0)
     reader = response.body.getReader()
     chunks, done = [], 0

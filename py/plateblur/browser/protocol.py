@@ -8,3 +8,5 @@ PROTOCOL = json.loads((Path(__file__).parent / "protocol.json").read_text(encodi
 EXPORTS: list[str] = list(PROTOCOL["exports"])
 STAGES: list[str] = PROTOCOL["stages"]
 ERRORS: list[str] = list(PROTOCOL["errors"])
+DETAILS: dict[str, dict] = {code: d for code, d in PROTOCOL["details"].items() if code != "about"}
+NOTES: dict[str, dict] = {code: d for code, d in PROTOCOL["notes"].items() if code != "about"}
