@@ -85,6 +85,16 @@ def test_every_site_file_is_served_with_a_type_of_the_table(server):
         assert (response.status, response.getheader("Content-Type")) == (200, site_files.TYPES[relative.suffix])
 
 
+def test_the_detectors_training_record_is_kept_but_not_served(server):
+    kept = [p for p in (site_files.ROOT / "models" / "training").iterdir() if p.is_file()]
+    assert kept, "models/training holds the weights and the training record"
+    served = {p.as_posix() for p in site_files.files()}
+    for path in kept:
+        relative = path.relative_to(site_files.ROOT).as_posix()
+        assert relative not in served and relative not in site_files.manifest()["files"]
+        assert request(server[0], "/" + relative).status == 404, relative
+
+
 def test_headers(server):
     port, isolation = server
     meta = site_files.content_security_policy()
