@@ -22,7 +22,7 @@ class Settings:
     ``max_downscale``: above this shrink factor the photo is also searched in tiles;
     ``detect_every``: video only, 1 = detect on every frame (the default), n = every n-th."""
 
-    conf: float = 0.1
+    conf: float = 0.05      # detector v3's default: see models/MODEL_CARD.md (why these defaults)
     pad: float = 0.15
     mode: str = "blur"
     strength: float = 0.5

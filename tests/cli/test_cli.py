@@ -299,7 +299,7 @@ def test_bigger_pad_gives_bigger_regions(tmp_path, samples_json):
 
 
 def test_higher_conf_gives_fewer_boxes(tmp_path, samples_json):
-    default = samples_json[2]["openimages-09.jpg"]                       # conf 0.1
+    default = samples_json[2]["openimages-09.jpg"]                       # the default conf
     copy_sample("openimages-09.jpg", tmp_path, "a.jpg")
     high = _json_for(tmp_path, "--conf", "0.5", "a.jpg")
     assert 1 <= len(high["boxes"]) < len(default["boxes"])

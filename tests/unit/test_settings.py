@@ -10,7 +10,7 @@ from plateblur.settings import DETECTION_FLOOR, Settings
 
 def test_documented_defaults():
     s = Settings()
-    assert (s.conf, s.pad, s.mode, s.strength, s.iou, s.max_downscale) == (0.1, 0.15, "blur", 0.5, 0.5, 2.0)
+    assert (s.conf, s.pad, s.mode, s.strength, s.iou, s.max_downscale) == (0.05, 0.15, "blur", 0.5, 0.5, 2.0)
     assert s.mode in OBSCURERS
     assert DETECTION_FLOOR <= s.conf
     assert s.min_pad_px >= 1                  # even a tiny or zero-size box hides whole pixels
@@ -63,7 +63,7 @@ def test_updated_changes_only_known_non_none_fields():
     base = Settings()
     new = base.updated(conf=0.3, pad=None, mode="fill", colour="red")
     assert (new.conf, new.pad, new.mode) == (0.3, base.pad, "fill")
-    assert base.conf == 0.1 and base.mode == "blur"          # the original is untouched
+    assert base.conf == 0.05 and base.mode == "blur"          # the original is untouched
     assert base.updated() == base
 
 

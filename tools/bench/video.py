@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tools.bench.video                      # the test clips (build/test-media)
     .venv/bin/python -m tools.bench.video --long 120 --fast    # also the first 120 s of long.mp4 (720p)
+    .venv/bin/python -m tools.bench.video --sizes 1280x720 1920x1080   # also pan.mp4 scaled up (H.264, same frames)
 
 Prints medians measured now on this machine (noisy: compare numbers from one run). Memory is the
 resident size of all Chromium processes (renderer, workers, GPU), sampled every second."""
@@ -52,6 +53,19 @@ def cut(source: Path, seconds: int, target: Path) -> Path:
     return target
 
 
+def scaled(source: Path, size: str, folder: Path) -> Path:
+    """``source`` scaled to ``size`` (WxH), H.264 at high quality, audio copied: the same frames and
+    plates at another resolution (the model still runs at 640 on the long side)."""
+    w, h = (int(v) for v in size.split("x"))
+    target = folder / f"{source.stem}-{w}x{h}.mp4"
+    if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), "-map", "0", "-vf", f"scale={w}:{h}",
+                        "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "copy",
+                        str(target)], check=True)
+    return target
+
+
 def process(app: App, path: Path, fast: bool) -> dict:
     if fast != app.page.is_checked("#controls input[name=fast]"):
         app.page.click("#controls input[name=fast]")
@@ -71,9 +85,12 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--long", type=int, default=0, help="also process this many seconds of long.mp4 (1280x720)")
     p.add_argument("--fast", action="store_true", help="detect every 3rd frame for the long video")
+    p.add_argument("--sizes", nargs="*", default=[], metavar="WxH",
+                   help="also run pan.mp4 scaled to these sizes (e.g. 1280x720 1920x1080)")
     a = p.parse_args()
     folder = media.ensure_media(long=bool(a.long))
-    clips = [folder / "pan.mp4", folder / "pan.webm"]
+    clips = [folder / "pan.mp4", folder / "pan.webm"] + [scaled(folder / "pan.mp4", size, folder / "bench")
+                                                          for size in a.sizes]
     with local_site() as url, chromium() as browser:
         app = App(browser, url).open()
         clip_wh = (media.truth(clips[0].name)["width"], media.truth(clips[0].name)["height"])
@@ -81,11 +98,11 @@ def main() -> None:
         model_fps = 1000 / statistics.median(bare)
         print(f"bare session.run of the video model at the clips' input {w}x{h}: median {statistics.median(bare):.1f} ms "
               f"-> model-bound {model_fps:.2f} fps")
-        print(f"{'clip':<22}{'frames':>8}{'fps':>8}{'of model-bound':>16}{'real-time factor':>18}")
+        print(f"{'clip':<26}{'frames':>8}{'fps':>8}{'of model-bound':>16}{'real-time factor':>18}")
         for clip in clips:
-            truth = media.truth(clip.name)
+            truth = media.truth(clip.name.split("-")[0] + ".mp4" if "-" in clip.stem else clip.name)
             r = process(app, clip, fast=False)
-            print(f"{clip.name:<22}{r['frames']:>8}{r['fps']:>8.2f}{r['fps'] / model_fps:>15.0%}"
+            print(f"{clip.name:<26}{r['frames']:>8}{r['fps']:>8.2f}{r['fps'] / model_fps:>15.0%}"
                   f"{r['fps'] / truth['fps']:>18.3f}   ms/frame: "
                   + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
         bare_after, _ = time_stream_model(app, clip_wh)

@@ -166,7 +166,8 @@ def compare_rows(base: dict, new: dict) -> list[tuple[str, float | None, float |
 def compare_table(base: dict, new: dict) -> list[str]:
     """Reference against this model; a change for the worse by more than 0.01 is marked (false regions:
     worse is up)."""
-    lines = [f"| figure | reference `{Path(base['model']['path']).name}` | this model | change |", "|---|---:|---:|---:|"]
+    lines = [f"| figure | reference `{Path(base['model']['path']).name}`, conf {base['settings']['conf']:g} | this model, "
+             f"conf {new['settings']['conf']:g} | change |", "|---|---:|---:|---:|"]
     for label, b, n in compare_rows(base, new):
         if b is None or n is None:
             lines.append(f"| {label} | {pct(b)} | {pct(n)} | |")
@@ -278,8 +279,9 @@ def main(argv=None) -> int:
         L.append("")
 
     if baseline:
-        L += ["## Against the reference (val and the hard-case set, app defaults)", "",
-              "Both models scored by the same code at the same settings in the same session. The hard-case set "
+        L += ["## Against the reference (val and the hard-case set, each at its app default)", "",
+              "Both models scored by the same code in the same session, each at the threshold the app ships it with; "
+              "the other settings are the same. The hard-case set "
               "(`tools/eval/hardcases.py`) is made from val and the sample photos, which neither model trained on.", ""]
         L += compare_table(baseline, result) + [""]
     elif result.get("hard"):
