@@ -85,16 +85,13 @@ class Uri:
         return self.fs.get_file_info(self.path).type
 
     def exists(self) -> bool:
-        from pyarrow.fs import FileType
-        return self._type() != FileType.NotFound
+        return self._type() != pyarrow_fs(self.root).FileType.NotFound
 
     def is_dir(self) -> bool:
-        from pyarrow.fs import FileType
-        return self._type() == FileType.Directory
+        return self._type() == pyarrow_fs(self.root).FileType.Directory
 
     def is_file(self) -> bool:
-        from pyarrow.fs import FileType
-        return self._type() == FileType.File
+        return self._type() == pyarrow_fs(self.root).FileType.File
 
     def is_symlink(self) -> bool:
         return False
@@ -137,14 +134,20 @@ def as_text(place: Path | Uri) -> str:
     return place.uri if isinstance(place, Uri) else str(place.absolute())
 
 
+def pyarrow_fs(root: str):
+    """The module pyarrow.fs; RemoteError where it is missing (``root``: the URI that needs it)."""
+    try:
+        import pyarrow.fs
+    except ImportError:
+        raise RemoteError(NO_PYARROW.format(uri=root)) from None
+    return pyarrow.fs
+
+
 @lru_cache(maxsize=None)
 def filesystem(root: str, query: str):
     """(filesystem, path of its root) for a URI's root, made once per process: S3 looks up the
     bucket's region on the network each time, and an in-memory filesystem is one per make."""
-    try:
-        from pyarrow.fs import FileSystem
-    except ImportError:
-        raise RemoteError(NO_PYARROW.format(uri=root)) from None
+    FileSystem = pyarrow_fs(root).FileSystem
     try:
         return FileSystem.from_uri(f"{root}/" + (f"?{query}" if query else ""))
     except Exception as exc:     # an unknown scheme, a missing library (hdfs), bad options
@@ -158,8 +161,7 @@ def first_line(exc: Exception) -> str:
 def listing(top: Uri, recursive: bool) -> dict[Uri, tuple[list[str], list[str]]]:
     """Each folder below ``top`` (``top`` alone without ``recursive``) -> (its subfolders, its files),
     from one listing: an object store answers for a whole prefix at once."""
-    from pyarrow.fs import FileSelector, FileType
-
+    FileSelector, FileType = pyarrow_fs(top.root).FileSelector, pyarrow_fs(top.root).FileType
     found: dict[Uri, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
     found[top]
     base = top.path.rstrip("/")
@@ -176,15 +178,14 @@ def listing(top: Uri, recursive: bool) -> dict[Uri, tuple[list[str], list[str]]]
 
 def existing(places: list[Uri]) -> list[Uri]:
     """Those of ``places`` that are files: one listing per folder, not one request per name."""
-    from pyarrow.fs import FileSelector, FileType
-
     by_folder: dict[Uri, list[Uri]] = defaultdict(list)
     for place in places:
         by_folder[place.parent].append(place)
     there = set()
     for folder, wanted in by_folder.items():
-        infos = folder.fs.get_file_info(FileSelector(folder.path, allow_not_found=True))
-        names = {info.base_name for info in infos if info.type == FileType.File}
+        pa = pyarrow_fs(folder.root)
+        infos = folder.fs.get_file_info(pa.FileSelector(folder.path, allow_not_found=True))
+        names = {info.base_name for info in infos if info.type == pa.FileType.File}
         there.update(place for place in wanted if place.name in names)
     return [place for place in places if place in there]
 
@@ -259,10 +260,8 @@ def local_copy(source: Uri) -> Iterator[str]:
 
 def remove_leftovers(base: Uri) -> None:
     """Temporary results (``temporary_name``) of ``base`` that a killed worker left."""
-    from pyarrow.fs import FileSelector
-
     pattern = re.compile(rf"\.{re.escape(base.name)}\..*\.part")
-    for info in base.fs.get_file_info(FileSelector(base.parent.path, allow_not_found=True)):
+    for info in base.fs.get_file_info(pyarrow_fs(base.root).FileSelector(base.parent.path, allow_not_found=True)):
         if pattern.fullmatch(info.base_name):
             _delete_quietly(base.parent / info.base_name)
 
