@@ -178,3 +178,14 @@ def test_uris_name_like_paths():
     assert Uri.parse("file:///tmp/a").path == "/tmp/a" and Uri.parse("mock:///in/a").path == "in/a"
     assert remote.location("in/a.jpg") == Path("in/a.jpg")
     assert json.dumps(str(Uri.parse("file:///tmp/x/"))) == '"file:///tmp/x"'
+
+
+def test_a_file_uri_and_a_path_to_one_folder_are_one_folder(tmp_path, monkeypatch, capsys):
+    """Inputs named by file:// URI, results to their folder named as a path (and the other way
+    round): the results get their own names, the inputs are kept, even with --overwrite."""
+    monkeypatch.chdir(tmp_path)
+    photo = copy_sample("openimages-08.jpg", tmp_path, "a.jpg").read_bytes()
+    assert run_main("-q", "--overwrite", file_uri(tmp_path / "a.jpg"), "-o", ".", capsys=capsys) == (0, "", "")
+    assert run_main("-q", "--overwrite", "a.jpg", "-o", file_uri(tmp_path), capsys=capsys) == (0, "", "")
+    assert files_under(tmp_path) == {"a.jpg", "a_anonymised.jpg"}
+    assert (tmp_path / "a.jpg").read_bytes() == photo

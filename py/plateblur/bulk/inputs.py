@@ -43,7 +43,7 @@ def is_video(path: Path | Uri) -> bool:
 
 def collect(args: list[Path | Uri], recursive: bool, output_dir: Path | Uri | None = None) -> Inputs:
     found = Inputs()
-    leave_out = output_dir.resolve() if output_dir is not None else None
+    leave_out = remote.identity(output_dir) if output_dir is not None else None
     for arg in args:
         if not arg.is_dir():
             found.sources.append(Source(arg))   # a missing file fails as that file's error
@@ -80,7 +80,7 @@ def _take(top, folder, dirs: list[str], files: list[str], recursive: bool, leave
     """The photos and videos of one folder into ``found``, the rest listed as skipped; the names of
     its subfolders to walk into."""
     walk_into = []
-    for name in sorted(d for d in dirs if (folder / d).resolve() != leave_out):
+    for name in sorted(d for d in dirs if remote.identity(folder / d) != leave_out):
         if not recursive:
             found.skipped.append((folder / name, "a folder; -r includes subfolders"))
         elif (folder / name).is_symlink():

@@ -18,7 +18,7 @@ from typing import Iterator
 from ..imageio import FORMATS
 from . import remote
 from .inputs import RESULT_MARK, VIDEO_CONTAINERS, Source
-from .remote import Uri
+from .remote import Uri, identity
 
 RESULT_EXTENSIONS = tuple(sorted({ext for _, ext in FORMATS.values()} | set(VIDEO_CONTAINERS)))
 PYARROW_DETAIL = re.compile(r"Detail: \[errno \d+\] (.*)$")
@@ -37,12 +37,12 @@ def reason(exc: OSError) -> str:
 
 def plan(sources: list[Source], output_dir: Path | Uri | None) -> list[Path | Uri]:
     """Each source's result path, without its extension."""
-    input_folders = {s.path.parent.resolve() for s in sources}
-    taken = {(s.path.parent.resolve(), s.path.stem.casefold()) for s in sources}
+    input_folders = {identity(s.path.parent) for s in sources}
+    taken = {(identity(s.path.parent), s.path.stem.casefold()) for s in sources}
     bases = []
     for source in sources:
         folder = source.path.parent if output_dir is None else output_dir / source.subfolder
-        real = folder.resolve()
+        real = identity(folder)
         stem = source.path.stem + (RESULT_MARK if real in input_folders else "")
         name, n = stem, 2
         while (real, name.casefold()) in taken:

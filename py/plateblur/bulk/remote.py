@@ -97,7 +97,7 @@ class Uri:
         return False
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
-        self.fs.create_dir(self.path, recursive=True)   # a no-op on an object store without folders
+        self.fs.create_dir(self.path, recursive=True)   # on an object store: an empty marker object at most
 
     def read_bytes(self) -> bytes:
         with self.fs.open_input_stream(self.path) as stream:
@@ -127,6 +127,13 @@ def is_uri(text: str) -> bool:
 def location(text: str) -> Path | Uri:
     """A command-line argument (or a path sent to a Ray worker): a URI, or else a local path."""
     return Uri.parse(text) if is_uri(text) else Path(text)
+
+
+def identity(place: Path | Uri) -> Path | Uri:
+    """What two names of one place share: a ``file://`` URI is the local path it names."""
+    if isinstance(place, Uri):
+        return Path("/" + place.rel).resolve() if place.root == "file://" else place
+    return place.resolve()
 
 
 def as_text(place: Path | Uri) -> str:
