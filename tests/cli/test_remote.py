@@ -189,3 +189,12 @@ def test_a_file_uri_and_a_path_to_one_folder_are_one_folder(tmp_path, monkeypatc
     assert run_main("-q", "--overwrite", "a.jpg", "-o", file_uri(tmp_path), capsys=capsys) == (0, "", "")
     assert files_under(tmp_path) == {"a.jpg", "a_anonymised.jpg"}
     assert (tmp_path / "a.jpg").read_bytes() == photo
+
+
+def test_temporary_objects_a_killed_worker_left_are_removed(memory):
+    memory.create_dir("out")
+    for name in ("a.jpg", ".a.jpg.0123abcd.part", ".a.b.mkv.89abcdef.part", ".other.jpg.0123abcd.part"):
+        with memory.open_output_stream(f"out/{name}") as stream:
+            stream.write(b"x")
+    remote.remove_leftovers([Uri.parse("mock:///out/a"), Uri.parse("mock:///out/a.b")])
+    assert set(memory_files(memory)) == {"out/a.jpg", "out/.other.jpg.0123abcd.part"}

@@ -169,9 +169,8 @@ def _as_given(line: str, task: Task) -> dict:
 
 def remove_leftovers(tasks: list[Task]) -> None:
     """Temporary files (outputs.atomic_target) that workers killed mid-write left beside results."""
+    remote.remove_leftovers([task.base for task in tasks if isinstance(task.base, Uri)])
     for task in tasks:
-        if isinstance(task.base, Uri):
-            remote.remove_leftovers(task.base)
         if not isinstance(task.base, Path) or not task.base.parent.is_dir():
             continue
         for temp in task.base.parent.glob(f".{glob.escape(task.base.name)}.*.part"):

@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote
 NO_PYARROW = "URIs ({uri}) need pyarrow, which is not installed (pip install 'plateblur[ray]')"
 URI = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
 CHUNK = 1 << 20
+TEMPORARY = re.compile(r"\.(?P<base>.+)\.[^.]+\.[0-9a-f]{8}\.part")    # .<base><extension>.<8 hex>.part
 
 
 class RemoteError(Exception):
@@ -218,8 +219,8 @@ def _upload_stream(place: Uri, data: bytes | None = None, local: str | None = No
                 shutil.copyfileobj(f, stream, CHUNK)
 
 
-def temporary_name(target: Uri | Path) -> str:
-    """The name a result has while it is written (bulk.cluster removes those a killed worker left)."""
+def temporary_name(target: Uri) -> str:
+    """The name a result has while it is uploaded (bulk.cluster removes those a killed worker left)."""
     return f".{target.name}.{secrets.token_hex(4)}.part"
 
 
@@ -265,12 +266,22 @@ def local_copy(source: Uri) -> Iterator[str]:
         os.unlink(local)
 
 
-def remove_leftovers(base: Uri) -> None:
-    """Temporary results (``temporary_name``) of ``base`` that a killed worker left."""
-    pattern = re.compile(rf"\.{re.escape(base.name)}\..*\.part")
-    for info in base.fs.get_file_info(pyarrow_fs(base.root).FileSelector(base.parent.path, allow_not_found=True)):
-        if pattern.fullmatch(info.base_name):
-            _delete_quietly(base.parent / info.base_name)
+def remove_leftovers(bases: list[Uri]) -> None:
+    """Temporary results (``temporary_name``) of ``bases`` that killed workers left: one listing
+    per folder."""
+    names: dict[Uri, set[str]] = defaultdict(set)
+    for base in bases:
+        names[base.parent].add(base.name)
+    for folder, wanted in names.items():
+        selector = pyarrow_fs(folder.root).FileSelector(folder.path, allow_not_found=True)
+        try:
+            infos = folder.fs.get_file_info(selector)
+        except OSError:
+            continue                # tidying up only: the results themselves are complete
+        for info in infos:
+            temporary = TEMPORARY.fullmatch(info.base_name)
+            if temporary and temporary["base"] in wanted:
+                _delete_quietly(folder / info.base_name)
 
 
 def _delete_quietly(place: Uri) -> None:
