@@ -56,7 +56,8 @@ def memory_files(fs) -> dict[str, bytes]:
 
 def same_video(a: Path, b: Path) -> bool:
     (frames_a, stamps_a), (frames_b, stamps_b) = media.read_video(a), media.read_video(b)
-    return stamps_a == stamps_b and len(frames_a) == len(frames_b) and all((x == y).all() for x, y in zip(frames_a, frames_b))
+    return stamps_a == stamps_b and len(frames_a) == len(frames_b) \
+        and all((x == y).all() for x, y in zip(frames_a, frames_b))
 
 
 def test_uri_tree_gives_the_local_runs_files_lines_and_json(tree, monkeypatch, capsys):

@@ -76,7 +76,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     (cli_w, cli_h), (page_w, page_h) = inputs
-    print(f"{clip.name}: {clip_wh[0]}x{clip_wh[1]}, {frames} frames; model input: CLI {cli_w}x{cli_h}, page {page_w}x{page_h}")
+    print(f"{clip.name}: {clip_wh[0]}x{clip_wh[1]}, {frames} frames; "
+          f"model input: CLI {cli_w}x{cli_h}, page {page_w}x{page_h}")
     print(f"{'':<6}{'fps':>8}{'bare model fps':>16}{'(before / after)':>20}{'fps / bare':>12}")
     rate = {}
     for name in ("CLI", "page"):
