@@ -16,6 +16,7 @@ from pathlib import Path
 from .assets import model_path
 from .bulk import batch, cluster, inputs, outputs, regions, video
 from .bulk.progress import Progress
+from .bulk.remote import RemoteError, Uri, location
 from .bulk.work import Work, WorkOptions
 from .obscure import OBSCURERS
 from .settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
@@ -27,8 +28,8 @@ INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT
 
 @dataclass(frozen=True)
 class Job:
-    inputs: tuple[Path, ...]
-    output_dir: Path | None
+    inputs: tuple[Path | Uri, ...]
+    output_dir: Path | Uri | None
     json: bool
     model: Path
     settings: Settings
@@ -51,11 +52,12 @@ def parse_args(argv: list[str] | None = None) -> Job:
         prog="python -m plateblur",
         description="Obscure vehicle licence plates in photos and videos. Nothing leaves this machine.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("inputs", nargs="+", type=Path,
-                   help="photos (JPEG, PNG, WebP), videos (MP4, MOV, MKV, WebM, ...) or folders of them")
-    p.add_argument("-o", "--output", type=Path, default=None,
-                   help="folder for the results, mirroring the input folders with -r (default: next to "
-                        "each input, as <name>_anonymised<ext>; so too in an -o folder that holds inputs)")
+    p.add_argument("inputs", nargs="+", type=location,
+                   help="photos (JPEG, PNG, WebP), videos (MP4, MOV, MKV, WebM, ...) or folders of them; "
+                        "local paths or URIs of any filesystem pyarrow knows (s3://bucket/prefix, needs pyarrow)")
+    p.add_argument("-o", "--output", type=location, default=None,
+                   help="folder (or URI) for the results, mirroring the input folders with -r (default: next "
+                        "to each input, as <name>_anonymised<ext>; so too in an -o folder that holds inputs)")
     p.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of input folders")
     p.add_argument("--json", action="store_true",
                    help="write no files; print one JSON object per photo (per video frame) and line")
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     try:
         return run(parse_args(argv))
-    except (outputs.OutputError, regions.RegionsError, cluster.RayError) as exc:
+    except (outputs.OutputError, regions.RegionsError, cluster.RayError, RemoteError) as exc:
         print(f"plateblur: {exc}", file=sys.stderr)
         return 1
     except Interrupted as exc:

@@ -116,3 +116,21 @@ def test_an_unreachable_cluster_is_one_line(tmp_path):
                         user_lines(result.stderr)[0])
     assert files_under(tmp_path) == {"a.jpg"}
 
+
+
+def test_ray_reads_and_writes_uris_as_the_local_run_does(inputs, ray_head):
+    """Workers read the inputs and write the results through pyarrow themselves (file:// URIs)."""
+    pytest.importorskip("pyarrow")
+    source, out = f"file://{inputs / 'in'}", f"file://{inputs / 'ray-uri'}"
+    local = run_cli("-q", "in", "-o", "local-q", cwd=inputs)
+    on_ray = run_cli("-q", source, "-o", out, "--ray", ray_head, "--jobs", "2", cwd=inputs)
+    assert on_ray.returncode == local.returncode == 1
+    [broken] = local.stderr.splitlines()
+    assert user_lines(on_ray.stderr) == [broken.replace(" in/", f" {source}/")]
+    names = files_under(inputs / "local-q")
+    assert names == {"openimages-08.jpg", "dashcam-03.png", "street-05.jpg", "clip.mkv"}
+    assert files_under(inputs / "ray-uri") == names             # nothing half written, no temp file left
+    for name in names - {"clip.mkv"}:
+        assert (inputs / "ray-uri" / name).read_bytes() == (inputs / "local-q" / name).read_bytes(), name
+    (frames, stamps), (local_frames, local_stamps) = (media.read_video(inputs / o / "clip.mkv") for o in ("ray-uri", "local-q"))
+    assert stamps == local_stamps and all((a == b).all() for a, b in zip(frames, local_frames))

@@ -19,13 +19,14 @@ from .. import pipeline
 from ..imageio import ImageError, Photo, decode_photo, encode_photo
 from ..settings import Settings
 from .outputs import reason, with_extension, write_atomic
+from .remote import RemoteError, Uri
 from .video import VideoError
 
 
 @dataclass(frozen=True)
 class Task:
-    source: Path
-    base: Path | None = None   # the result's path without extension; None: write nothing (--json)
+    source: Path | Uri
+    base: Path | Uri | None = None   # the result's path without extension; None: write nothing (--json)
 
 
 class SerialModel:
@@ -87,7 +88,7 @@ def save(task: Task, photo: Photo, image, record: dict, overwrite: bool) -> dict
 
 
 def error_record(source: Path, exc: Exception) -> dict:
-    if isinstance(exc, (ImageError, VideoError)):
+    if isinstance(exc, (ImageError, VideoError, RemoteError)):
         message = str(exc)
     elif isinstance(exc, MemoryError):
         message = "not enough memory for this photo"

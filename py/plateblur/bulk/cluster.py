@@ -4,7 +4,8 @@ Photos flow as Ray Data blocks through a pool of model actors (``map_batches``; 
 session per actor), videos run as one Ray task each. The work per file is the local run's
 (``work.Work``), so the JSON lines and files are the same; records come back to this process,
 which prints them and keeps the progress and summary. Paths must mean the same on every node
-(a shared file system).
+(a shared file system), or be URIs (``s3://...``): each worker reads and writes through pyarrow
+itself (bulk.remote).
 
 Ray retries the work of a node that dies. A result is still written only whole (a temporary file
 renamed), and a retry replaces a result its lost attempt may have renamed into place already with
@@ -24,9 +25,11 @@ from typing import Callable
 
 import numpy as np
 
+from . import remote
 from .batch import Task, error_record
 from .inputs import is_video
 from .outputs import with_extension
+from .remote import Uri, as_text, location
 from .work import Work, WorkOptions
 
 PHOTOS_PER_BLOCK = 4
@@ -42,7 +45,7 @@ class RayError(Exception):
 def _records(work: Work, sources, bases) -> list[str]:
     records = []
     for source, base in zip(sources, bases):
-        task = Task(Path(source), Path(base) if base else None)
+        task = Task(location(source), location(base) if base else None)
         try:
             records.append(json.dumps(work(task)))
         except Exception as exc:             # this file's error; the batch goes on
@@ -152,7 +155,7 @@ def _run(ray, tasks, options, actors, on_record, on_frame) -> None:
 
 def _absolute(task: Task) -> tuple[str, str]:
     """The task's paths as the workers get them: absolute (their working folder is another)."""
-    return str(task.source.absolute()), str(task.base.absolute()) if task.base is not None else ""
+    return as_text(task.source), as_text(task.base) if task.base is not None else ""
 
 
 def _as_given(line: str, task: Task) -> dict:
@@ -166,8 +169,9 @@ def _as_given(line: str, task: Task) -> dict:
 
 def remove_leftovers(tasks: list[Task]) -> None:
     """Temporary files (outputs.atomic_target) that workers killed mid-write left beside results."""
+    remote.remove_leftovers([task.base for task in tasks if isinstance(task.base, Uri)])
     for task in tasks:
-        if task.base is None or not task.base.parent.is_dir():
+        if not isinstance(task.base, Path) or not task.base.parent.is_dir():
             continue
         for temp in task.base.parent.glob(f".{glob.escape(task.base.name)}.*.part"):
             try:

@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import remote
+from .remote import Uri
+
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 # Videos: the containers results are written in (file extension -> FFmpeg muxer), and the others
 # read (their results are Matroska files); whatever codec inside them the installed PyAV decodes.
@@ -23,7 +26,7 @@ class Source:
     """One input file; ``subfolder`` is where it lies below the folder it was found in (mirrored
     under -o), ``.`` for a file named directly."""
 
-    path: Path
+    path: Path | Uri
     subfolder: Path = Path(".")
 
 
@@ -34,18 +37,20 @@ class Inputs:
     unreadable: list[tuple[Path, str]] = field(default_factory=list)   # folders: (path, why)
 
 
-def is_video(path: Path) -> bool:
+def is_video(path: Path | Uri) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 
 
-def collect(args: list[Path], recursive: bool, output_dir: Path | None = None) -> Inputs:
+def collect(args: list[Path | Uri], recursive: bool, output_dir: Path | Uri | None = None) -> Inputs:
     found = Inputs()
-    leave_out = output_dir.resolve() if output_dir is not None else None
+    leave_out = remote.identity(output_dir) if output_dir is not None else None
     for arg in args:
-        if arg.is_dir():
-            _walk(arg, recursive, leave_out, found)
-        else:
+        if not arg.is_dir():
             found.sources.append(Source(arg))   # a missing file fails as that file's error
+        elif isinstance(arg, Uri):
+            _walk_remote(arg, recursive, leave_out, found)
+        else:
+            _walk(arg, recursive, leave_out, found)
     return found
 
 
@@ -54,19 +59,38 @@ def _walk(top: Path, recursive: bool, leave_out: Path | None, found: Inputs) -> 
         found.unreadable.append((Path(exc.filename), f"cannot read the folder ({exc.strerror or exc})"))
 
     for root, dirs, files in os.walk(top, onerror=unreadable):
-        folder = Path(root)
-        subdirs = [d for d in sorted(dirs) if (folder / d).resolve() != leave_out]
-        dirs.clear()
-        for name in subdirs:
-            if not recursive:
-                found.skipped.append((folder / name, "a folder; -r includes subfolders"))
-            elif (folder / name).is_symlink():
-                found.skipped.append((folder / name, "a link to a folder, not followed"))
-            else:
-                dirs.append(name)
-        for name in sorted(files):
-            path = folder / name
-            if path.suffix.lower() not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
-                found.skipped.append((path, "unknown type"))
-            elif not EARLIER_RESULT.search(path.stem):
-                found.sources.append(Source(path, folder.relative_to(top)))
+        dirs[:] = _take(top, Path(root), dirs, files, recursive, leave_out, found)
+
+
+def _walk_remote(top: Uri, recursive: bool, leave_out: Uri | None, found: Inputs) -> None:
+    """As ``_walk``, in the same order, from one listing of the whole tree."""
+    try:
+        tree = remote.listing(top, recursive)
+    except OSError as exc:
+        found.unreadable.append((top, f"cannot read the folder ({remote.first_line(exc)})"))
+        return
+    todo = [top]
+    while todo:
+        folder = todo.pop()
+        dirs, files = tree[folder]
+        todo.extend(reversed([folder / name for name in _take(top, folder, dirs, files, recursive, leave_out, found)]))
+
+
+def _take(top, folder, dirs: list[str], files: list[str], recursive: bool, leave_out, found: Inputs) -> list[str]:
+    """The photos and videos of one folder into ``found``, the rest listed as skipped; the names of
+    its subfolders to walk into."""
+    walk_into = []
+    for name in sorted(d for d in dirs if remote.identity(folder / d) != leave_out):
+        if not recursive:
+            found.skipped.append((folder / name, "a folder; -r includes subfolders"))
+        elif (folder / name).is_symlink():
+            found.skipped.append((folder / name, "a link to a folder, not followed"))
+        else:
+            walk_into.append(name)
+    for name in sorted(files):
+        path = folder / name
+        if path.suffix.lower() not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
+            found.skipped.append((path, "unknown type"))
+        elif not EARLIER_RESULT.search(path.stem):
+            found.sources.append(Source(path, folder.relative_to(top)))
+    return walk_into

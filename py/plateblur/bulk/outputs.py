@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from ..imageio import FORMATS
+from . import remote
 from .inputs import RESULT_MARK, VIDEO_CONTAINERS, Source
+from .remote import Uri, identity
 
 RESULT_EXTENSIONS = tuple(sorted({ext for _, ext in FORMATS.values()} | set(VIDEO_CONTAINERS)))
+PYARROW_DETAIL = re.compile(r"Detail: \[errno \d+\] (.*)$")
 NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 
 
@@ -26,17 +30,19 @@ class OutputError(Exception):
 
 
 def reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
+    text = remote.first_line(exc) if exc.strerror is None else exc.strerror
+    detail = PYARROW_DETAIL.search(text)      # pyarrow's messages end in the system's own words
+    return detail[1] if detail else text
 
 
-def plan(sources: list[Source], output_dir: Path | None) -> list[Path]:
+def plan(sources: list[Source], output_dir: Path | Uri | None) -> list[Path | Uri]:
     """Each source's result path, without its extension."""
-    input_folders = {s.path.parent.resolve() for s in sources}
-    taken = {(s.path.parent.resolve(), s.path.stem.casefold()) for s in sources}
+    input_folders = {identity(s.path.parent) for s in sources}
+    taken = {(identity(s.path.parent), s.path.stem.casefold()) for s in sources}
     bases = []
     for source in sources:
         folder = source.path.parent if output_dir is None else output_dir / source.subfolder
-        real = folder.resolve()
+        real = identity(folder)
         stem = source.path.stem + (RESULT_MARK if real in input_folders else "")
         name, n = stem, 2
         while (real, name.casefold()) in taken:
@@ -46,37 +52,41 @@ def plan(sources: list[Source], output_dir: Path | None) -> list[Path]:
     return bases
 
 
-def with_extension(base: Path, extension: str) -> Path:
+def with_extension(base: Path | Uri, extension: str) -> Path | Uri:
     return base.with_name(base.name + extension)
 
 
-def prepare_output_folder(folder: Path) -> None:
+def prepare_output_folder(folder: Path | Uri) -> None:
     """Create ``folder`` (the -o argument) if needed; OutputError if it cannot be used."""
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"cannot write results to {folder}: it is a file, not a folder")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"cannot write results to {folder}: it is a file, not a folder")
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the output folder {folder} ({reason(exc)})") from None
 
 
-def check_writable(bases: list[Path]) -> None:
+def check_writable(bases: list[Path | Uri]) -> None:
     """Try a file in each existing target folder; OutputError for the first that refuses."""
-    for folder in sorted({base.parent for base in bases}):
-        if not folder.is_dir():
-            continue      # a mirrored subfolder, created under a folder already checked
+    for folder in sorted({base.parent for base in bases}, key=str):
         try:
-            fd, probe = tempfile.mkstemp(dir=folder, prefix=".plateblur-check-")
-            os.close(fd)
-            os.unlink(probe)
+            if not folder.is_dir():
+                continue      # a mirrored subfolder, created under a folder already checked
+            if isinstance(folder, Uri):
+                remote.probe(folder)
+            else:
+                fd, probe = tempfile.mkstemp(dir=folder, prefix=".plateblur-check-")
+                os.close(fd)
+                os.unlink(probe)
         except OSError as exc:
             raise OutputError(f"cannot write results to {folder} ({reason(exc)})") from None
 
 
-def refuse_earlier_results(bases: list[Path]) -> None:
+def refuse_earlier_results(bases: list[Path | Uri]) -> None:
     """OutputError naming an earlier result that this run would replace (use --overwrite)."""
-    existing = [path for base in bases for ext in RESULT_EXTENSIONS
-                if (path := with_extension(base, ext)).is_file()]
+    candidates = [with_extension(base, ext) for base in bases for ext in RESULT_EXTENSIONS]
+    there = set(remote.existing([path for path in candidates if isinstance(path, Uri)]))
+    existing = [path for path in candidates if path in there or isinstance(path, Path) and path.is_file()]
     if existing:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise OutputError(f"{existing[0]} already exists{more}; use --overwrite to replace earlier "
@@ -92,12 +102,18 @@ def _current_umask() -> int:
 FILE_MODE = 0o666 & ~_current_umask()   # what a plain open() would give; mkstemp gives 0600
 
 
-@contextmanager
-def atomic_target(target: Path, overwrite: bool) -> Iterator[tuple[int, str]]:
+def atomic_target(target: Path | Uri, overwrite: bool):
     """A temporary file beside ``target`` as (open descriptor, path) to fill; when the block ends
     without error it is synced and given the final name, so a full disk, a crash or Ctrl-C never
     leaves a partial file under ``target``, and the temporary file is removed on any error.
-    Without ``overwrite`` an existing ``target`` is never replaced."""
+    Without ``overwrite`` an existing ``target`` is never replaced. A URI: remote.atomic_target."""
+    if isinstance(target, Uri):
+        return remote.atomic_target(target, overwrite)
+    return _atomic_local(target, overwrite)
+
+
+@contextmanager
+def _atomic_local(target: Path, overwrite: bool) -> Iterator[tuple[int, str]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
@@ -117,7 +133,7 @@ def atomic_target(target: Path, overwrite: bool) -> Iterator[tuple[int, str]]:
             os.unlink(temp)
 
 
-def write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
+def write_atomic(target: Path | Uri, data: bytes, overwrite: bool) -> None:
     """``data`` under ``target``, written through ``atomic_target``."""
     with atomic_target(target, overwrite) as (fd, _):
         view = memoryview(data)

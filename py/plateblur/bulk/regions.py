@@ -19,6 +19,7 @@ from ..imageio import ImageError
 from ..settings import Settings
 from .batch import Task, read_photo, save
 from .outputs import reason
+from .remote import identity, location
 
 
 class RegionsError(Exception):
@@ -35,11 +36,11 @@ class Given:
 @dataclass(frozen=True)
 class RegionsFile:
     path: Path
-    photos: dict[Path, Given]
+    photos: dict
 
     def regions_for(self, source: Path, width: int, height: int) -> np.ndarray:
         """The regions given for the photo ``source`` (decoded as width x height); ImageError if none fit."""
-        given = self.photos.get(source.resolve())
+        given = self.photos.get(identity(source))
         if given is None:
             raise ImageError(f"no regions for this photo in {self.path}")
         if (given.width, given.height) not in ((width, height), (None, None)):
@@ -57,7 +58,7 @@ def load(path: Path) -> RegionsFile:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise RegionsError(f"cannot read {path} ({reason(exc) if isinstance(exc, OSError) else exc})") from None
-    photos: dict[Path, Given] = {}
+    photos: dict = {}
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -76,7 +77,7 @@ def load(path: Path) -> RegionsFile:
 def _parse(record) -> tuple[Path, Given | None]:
     if not isinstance(record, dict) or not isinstance(record.get("path"), str):
         raise ValueError('each line must be a JSON object with a "path"')
-    key = Path(record["path"]).resolve()
+    key = identity(location(record["path"]))
     if "regions" not in record:
         return key, None
     size = record.get("width"), record.get("height")

@@ -5,7 +5,8 @@ decoded frame, the obscured patches pasted into it, a frame whose processing fai
 Each frame keeps its own timestamp (variable frame rates too); every audio stream is copied packet
 for packet; no metadata, subtitle or other stream is carried over. The video is encoded as H.264
 (VP9 for WebM, which cannot hold H.264) into the input's container (Matroska for containers other
-than MP4, MOV, MKV and WebM), written to a temporary file and renamed when complete."""
+than MP4, MOV, MKV and WebM), written to a temporary file and renamed when complete. A video named
+by URI is downloaded to a local temporary file first, its result uploaded when complete (bulk.remote)."""
 from __future__ import annotations
 
 import threading
@@ -19,7 +20,9 @@ from ..frames import FrameProcessor, run_sync
 from ..pipeline import unpack_patches
 from ..settings import Settings
 from .inputs import VIDEO_CONTAINERS as CONTAINERS
+from . import remote
 from .outputs import atomic_target, reason, with_extension
+from .remote import Uri
 
 NO_PYAV = "videos need PyAV, which is not installed (pip install 'plateblur[video]')"
 FALLBACK_EXTENSION = ".mkv"      # Matroska holds whatever audio another container brought
@@ -64,16 +67,19 @@ class AsyncModel:
 
 @dataclass(frozen=True)
 class VideoTask:
-    source: Path
-    base: Path | None                      # the result's path without extension; None: write nothing
+    source: Path | Uri
+    base: Path | Uri | None                      # the result's path without extension; None: write nothing
     settings: Settings
     overwrite: bool = False
     crf: int | None = None                 # None: the encoder's default here (DEFAULT_CRF)
     stop: threading.Event | None = None    # set: stop after the current frame (Ctrl-C), write nothing
 
 
-def estimate_frames(path: Path) -> int:
-    """The video's frame count from its header (0 when unknown or unreadable), for progress."""
+def estimate_frames(path: Path | Uri) -> int:
+    """The video's frame count from its header (0 when unknown or unreadable; a URI's is not
+    downloaded for it), for progress."""
+    if isinstance(path, Uri):
+        return 0
     try:
         av = load_av()
         with av.open(str(path)) as container:
@@ -91,8 +97,18 @@ def anonymise_video(task: VideoTask, model, on_frame: Callable[[dict], None] = l
     record (index, timestamp, regions) as it is done. Raises VideoError (or any error) on failure;
     nothing is left under the result's name then."""
     av = load_av()
+    if not isinstance(task.source, Uri):
+        return _anonymise(av, str(task.source), task, model, on_frame)
     try:
-        source = av.open(str(task.source))
+        with remote.local_copy(task.source) as local:   # PyAV seeks in its input: a local copy
+            return _anonymise(av, local, task, model, on_frame)
+    except OSError as exc:     # the download (the work itself raises VideoError)
+        raise VideoError(f"cannot read the file ({reason(exc)})") from None
+
+
+def _anonymise(av, local: str, task: VideoTask, model, on_frame) -> dict:
+    try:
+        source = av.open(local)
     except OSError as exc:    # PyAV's errors for a missing or unreadable file are OSErrors too
         raise VideoError(f"cannot read the file ({reason(exc)})") from None
     except av.FFmpegError as exc:
