@@ -84,6 +84,8 @@ class VideoEdits:
         try:
             removed = frozenset(int(t) for t in value.get("removed") or ())
             added = tuple(_drawn(item) for item in value.get("added") or ())
+        except EditError:
+            raise
         except (TypeError, ValueError, KeyError) as exc:
             raise EditError(f"edits must be track ids and drawn regions {{frame, box, mode, until}} ({exc})") from None
         for d in added:
@@ -91,15 +93,13 @@ class VideoEdits:
                 raise EditError(f"a region is drawn on frame {d.frame}; the video has frames 0 to {frame_count - 1}")
             if d.until is not None and d.until < d.frame:
                 raise EditError(f"a region drawn on frame {d.frame} cannot end before it, on frame {d.until}")
-            if not np.isfinite(d.box).all():
-                raise EditError("a drawn region must be four finite numbers x1, y1, x2, y2")
         return cls(removed, added)
 
 
 def _drawn(item: dict) -> Drawn:
     box = tuple(float(v) for v in item["box"])
-    if len(box) != 4:
-        raise ValueError("a box has four numbers")
+    if len(box) != 4 or not np.isfinite(box).all():
+        raise EditError("a drawn region must be four finite numbers x1, y1, x2, y2")
     mode = item.get("mode", "fixed")
     if mode not in ("fixed", "follow"):
         raise ValueError(f"mode is 'fixed' or 'follow', not {mode!r}")
@@ -157,8 +157,8 @@ def replay(rows: np.ndarray, failed, edits: VideoEdits, frames) -> TrackRecord:
 
 class Follower:
     """Follows the content of a box from frame to frame: the box moves (never resizes) to where
-    the frame's luma best matches what it held (zero-mean sum of squared differences, compared on
-    at most ``TEMPLATE_SIDE`` samples a side; the template slowly takes on the content's changes).
+    the frame's luma best matches what it held (zero-mean sum of squared differences, compared as
+    at most ``TEMPLATE_SIDE`` block means a side, so to the nearest block; the template slowly takes on the content's changes).
     A plain box on a plain background stays where it is."""
 
     def __init__(self, rgb: np.ndarray, box) -> None:
@@ -173,12 +173,13 @@ class Follower:
         return int(round(self.box[0])), int(round(self.box[1]))
 
     def _samples(self, rgb: np.ndarray, x: int, y: int, rows: int, cols: int) -> np.ndarray:
-        """Luma at every ``step_px``-th pixel from (x, y), ``rows`` x ``cols`` samples; the frame's
-        edge pixels repeat beyond it."""
+        """Luma means of ``rows`` x ``cols`` blocks of ``step_px`` pixels a side from (x, y); the
+        frame's edge pixels repeat beyond it."""
         s = self.step_px
-        ys = np.clip(np.arange(rows) * s + y, 0, rgb.shape[0] - 1)
-        xs = np.clip(np.arange(cols) * s + x, 0, rgb.shape[1] - 1)
-        return rgb[np.ix_(ys, xs)][..., :3].astype(np.float32) @ LUMA
+        ys = np.clip(np.arange(rows * s) + y, 0, rgb.shape[0] - 1)
+        xs = np.clip(np.arange(cols * s) + x, 0, rgb.shape[1] - 1)
+        luma = rgb[np.ix_(ys, xs)][..., :3].astype(np.float32) @ LUMA
+        return luma.reshape(rows, s, cols, s).mean(axis=(1, 3))
 
     def step(self, rgb: np.ndarray) -> tuple[float, float, float, float]:
         """The box on the next frame."""
