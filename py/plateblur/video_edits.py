@@ -113,13 +113,12 @@ class Replay:
     """The edited regions of each frame, for a re-export that visits the frames in order:
     the recorded rows less the removed tracks, plus the drawn regions that cover the frame."""
 
-    def __init__(self, rows: np.ndarray, failed, edits: VideoEdits, frame_wh: tuple[int, int]) -> None:
+    def __init__(self, rows: np.ndarray, failed, edits: VideoEdits) -> None:
         rows = np.asarray(rows, np.int32).reshape(-1, COLUMNS)
         rows = rows[~np.isin(rows[:, 1], np.fromiter(edits.removed, np.int64, len(edits.removed)))]
         self.rows = rows[np.argsort(rows[:, 0], kind="stable")]
         self.failed = frozenset(int(f) for f in failed)
         self.edits = edits
-        self.frame_wh = frame_wh
         self._followers: dict[int, Follower] = {}
 
     def at(self, index: int, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +135,7 @@ class Replay:
                     follower = self._followers[j] = Follower(rgb, box)
                 else:
                     box = follower.step(rgb)
-            region = to_pixel_regions(np.asarray([box], np.float32), self.frame_wh)
+            region = to_pixel_regions(np.asarray([box], np.float32), rgb.shape[1::-1])
             if len(region):
                 ids.append(drawn_id(j))
                 regions.append(region[0])
@@ -145,9 +144,8 @@ class Replay:
 
 def replay(rows: np.ndarray, failed, edits: VideoEdits, frames) -> TrackRecord:
     """The edited record of a whole video (``frames``: its H x W x 3 frames, in order)."""
-    out, plan = TrackRecord(), None
+    out, plan = TrackRecord(), Replay(rows, failed, edits)
     for index, rgb in enumerate(frames):
-        plan = plan or Replay(rows, failed, edits, rgb.shape[1::-1])
         if index in plan.failed:
             out.fail(index)
         else:

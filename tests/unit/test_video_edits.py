@@ -148,7 +148,7 @@ def test_a_re_export_obscures_the_edited_regions_and_never_runs_the_detector():
     edits = VideoEdits(removed=frozenset({1}), added=(Drawn(2, tuple(map(float, drawn))),))
     again = FakeJob(Frame(rgb.copy()) for rgb, _ in frames)
     replayed = TrackRecord()
-    run(again, ReplayProcessor(Replay(record.rows, record.failed, edits, (320, 240)), Settings(mode="fill"),
+    run(again, ReplayProcessor(Replay(record.rows, record.failed, edits), Settings(mode="fill"),
                                record=replayed))
     assert model.runs == runs, "the re-export ran the detector"
     for i, ((rgb, box), out, before) in enumerate(zip(frames, again.out, first.out)):
@@ -167,7 +167,7 @@ def test_a_frame_that_failed_stays_hidden_whole_in_the_re_export():
     run(FakeJob(Frame(rgb) for rgb, _ in frames), FrameProcessor(AsyncModel(fail_on={2}), Settings(), record=record))
     assert record.failed == [1]
     again = FakeJob(Frame(rgb.copy()) for rgb, _ in frames)
-    processor = ReplayProcessor(Replay(record.rows, record.failed, VideoEdits(removed=frozenset({1})), (320, 240)),
+    processor = ReplayProcessor(Replay(record.rows, record.failed, VideoEdits(removed=frozenset({1}))),
                                 Settings())
     run(again, processor)
     assert processor.failed == 1 and not again.out[1].any()
