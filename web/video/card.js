@@ -1,5 +1,6 @@
 // A video's result card: progress, cancel, the in-sync player and the export's download.
 import { $, Card } from "../card.js";
+import { VideoEditor } from "./editor.js";
 import { Player } from "./player.js";
 
 export function formatTime(seconds) {
@@ -8,14 +9,22 @@ export function formatTime(seconds) {
 }
 
 export class VideoCard extends Card {
-  constructor(file, onRemove, onCancel) {
+  // reexport(record, edits) -> a promise of the video result with these edits (no detector run).
+  constructor(file, onRemove, onCancel, reexport) {
     super("#video-template", file, onRemove);
     const el = this.el;
     this.result = null;
     this.started = performance.now();
     this.total = 0;
     this.done = 0;
-    this.player = new Player($("canvas[data-role=playback]", el), (tick) => this.showPlayer(tick));
+    this.reexport = reexport;
+    this.record = null;            // {tracks, failed_list, frames} of the first (detected) export
+    this.generation = 0;           // of the edits asked for
+    this.exporting = null;         // the running re-export, if any
+    const canvas = $("canvas[data-role=playback]", el);
+    this.player = new Player(canvas, (tick) => this.showPlayer(tick));
+    this.editor = new VideoEditor(canvas, this.player, el, () => this.update());
+    this.player.onShown = () => this.editor.showFrame();
     $(".cancel", el).addEventListener("click", onCancel);
     $(".play", el).addEventListener("click", () => (this.player.playing ? this.player.pause() : this.player.play()));
     $(".seek", el).addEventListener("input", (e) => this.player.seek(Number(e.target.value)));
@@ -57,11 +66,13 @@ export class VideoCard extends Card {
     seek.dataset.processed = p.processedEnd.toFixed(2);
     seek.style.setProperty("--processed", `${(100 * p.processedEnd / Math.max(p.duration, 1e-6)).toFixed(1)}%`);
     if (tick) return;
+    this.editor.showFrame();
     $(".play", this.el).textContent = p.playing ? "Pause" : "Play";
     $(".buffering", this.el).hidden = !(p.playing && p.buffering);
   }
 
-  show(result) {
+  // `edits`: those the result was made with (none for the first export).
+  show(result, edits = { removed: [], added: [] }) {
     if (!result.ok) {
       this.player.close();
       $(".progress-row", this.el).hidden = true;
@@ -72,8 +83,10 @@ export class VideoCard extends Card {
       return;
     }
     this.result = result;
+    this.record ||= { tracks: result.tracks, failed_list: result.failed_list, frames: result.frames };
     this.player.setRate(Infinity, true);
     $(".cancel", this.el).hidden = true;
+    while (this.urls.length) URL.revokeObjectURL(this.urls.pop());      // an earlier export's download
     this.offerDownload(result.data instanceof Blob ? result.data : new Blob([result.data], { type: result.mime }),
                        result.extension);
     this.el.dataset.stages = JSON.stringify(result.stage_ms);
@@ -81,8 +94,36 @@ export class VideoCard extends Card {
     const notes = result.notes.length ? ` · ${result.notes.join("; ")}` : "";
     const failed = result.failed_frames ? ` · ${result.failed_frames} frame(s) failed and were fully hidden` : "";
     $(".rate", this.el).textContent = `${result.frames} frames in ${formatTime(seconds)} (${result.fps} fps)${failed}${notes}`;
+    this.editor.setRecord(result.tracks, edits, result.width, result.height);
+    this.el.dataset.tracks = String(new Set(result.tracks.filter((_, i) => i % 6 === 1)).size);
     this.showPlayer();
     this.setState("done", result.failed_frames ? "Done (some frames fully hidden)" : "Done");
+  }
+
+  // Re-exports with the latest edits; edits made meanwhile start one more pass, and the card is
+  // 'done' only when the download holds the latest of them.
+  update() {
+    this.generation += 1;
+    if (!this.record) return Promise.resolve();
+    this.setState("working", "Updating the video…");
+    this.exporting ||= (async () => {
+      let result, generation, edits;
+      do {
+        generation = this.generation;
+        edits = structuredClone(this.editor.edits);
+        this.started = performance.now();
+        this.player.reset();
+        try {
+          result = await this.reexport(this.record, edits);
+        } catch (error) {
+          result = { ok: false, error: error?.message || String(error) };
+        }
+      } while (generation !== this.generation && result.ok);
+      this.exporting = null;
+      if (result.ok) this.show(result, edits);
+      else this.fail(`Could not update the video: ${result.error}`);
+    })();
+    return this.exporting;
   }
 
   close() {
