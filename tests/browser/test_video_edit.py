@@ -122,3 +122,17 @@ def test_remove_a_track_and_draw_a_fixed_region_then_the_export_is_redone_withou
             assert media.plate_obscured(before, after, inside), f"frame {i}: the drawn region is not obscured"
         else:
             assert unchanged(before, after, around), f"frame {i}: obscured before it was drawn"
+
+    # undo takes the drawn region back; the track stays removed
+    href = card.locator("a[download]").get_attribute("href")
+    card.locator("[data-action=undo]").click()
+    page.wait_for_function("([el, href]) => el.dataset.state !== 'working' && el.querySelector('a[download]').href !== href",
+                           arg=[card.element_handle(), href], timeout=120_000)
+    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
+    undone = tmp_path / "undone.mp4"
+    undone.write_bytes(app.download(card)[1])
+    frames, _ = media.read_video(undone)
+    for i in range(DRAWN_ON, FRAMES):
+        assert unchanged(originals[i], frames[i], around), f"frame {i}: the drawn region is still obscured after undo"
+        assert unchanged(originals[i], frames[i], plate_boxes(i)[big_plate]), f"frame {i}: the removed track came back"
+    assert page.evaluate("() => window.plateblur.sync.model_runs()") == runs

@@ -1,6 +1,6 @@
 // A processed video's editor, over the paused player: the shown frame's obscured regions as outlines
 // (the hook `[data-role=editor]`: fraction (fx, fy) of its box is frame pixel (fx·W, fy·H);
-// `data-frame` is the shown frame's index). Drag on a paused frame to add a region from that frame on,
+// `data-frame` is the shown frame's index from 0; people see frame numbers from 1). Drag on a paused frame to add a region from that frame on,
 // fixed or following the content, up to a chosen frame (default: the end); each region's
 // `[data-action=remove-region]` removes its whole track; `[data-action=undo]` takes back the last change.
 // Edits are always the whole set: {removed: [track id], added: [{frame, box, mode, until}]}
@@ -11,7 +11,8 @@ const TEXT = {                  // every word this editor shows
   fixed: "stays in place",
   follow: "follows the content",
   until: "until frame",
-  end: "end",
+  end: "the end",
+  frame: (k, n) => `Frame ${k} of ${n}`,
   undo: "Undo",
   hint: "Pause, then drag over a missed plate to hide it from that frame on; × removes a region on every frame.",
   remove: (k, n, track, [x1, y1, x2, y2]) =>
@@ -41,13 +42,15 @@ export class VideoEditor {
     this.mode = element("select", {}, element("option", { value: "fixed", textContent: TEXT.fixed }),
                         element("option", { value: "follow", textContent: TEXT.follow }));
     this.mode.dataset.action = "region-mode";
-    this.until = element("input", { type: "number", min: 0, step: 1, placeholder: TEXT.end, className: "until" });
+    this.until = element("input", { type: "number", min: 1, step: 1, placeholder: TEXT.end, className: "until" });
     this.until.dataset.action = "region-until";
     this.undoButton = element("button", { type: "button", className: "secondary", textContent: TEXT.undo, disabled: true });
     this.undoButton.dataset.action = "undo";
+    this.frameLabel = element("span", { className: "frame-number" });
     this.controls = element("div", { className: "player-controls region-controls", hidden: true },
-                            element("label", {}, `${TEXT.mode} `, this.mode), element("label", {}, `${TEXT.until} `, this.until),
-                            this.undoButton, element("span", { className: "hint", textContent: TEXT.hint }));
+                            this.frameLabel, element("label", {}, `${TEXT.mode} `, this.mode),
+                            element("label", {}, `${TEXT.until} `, this.until), this.undoButton,
+                            element("span", { className: "hint", textContent: TEXT.hint }));
     this.editor.after(this.controls);
     this.edits = { removed: [], added: [] };
     this.history = [];
@@ -72,6 +75,12 @@ export class VideoEditor {
       if (control && (e.key === "Delete" || e.key === "Backspace")) { e.preventDefault(); this.remove(control); }
     });
     on(this.undoButton, "click", () => this.undo());
+    on(this.card, "keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === "z") {
+        e.preventDefault();
+        this.undo();
+      }
+    });
   }
 
   // The export's record: its rows, made with `edits` (the whole set sent for it).
@@ -83,7 +92,8 @@ export class VideoEditor {
     this.editor.style.setProperty("--h", height);
     this.editor.classList.add("sized");
     this.controls.hidden = false;
-    this.until.max = this.frameCount() - 1;
+    this.until.min = 1;
+    this.until.max = this.frameCount();
     this.draw();
   }
 
@@ -121,6 +131,7 @@ export class VideoEditor {
     this.frame = this.rows && !this.player.playing && Number.isFinite(stamp) ? this.player.frameIndex(stamp) : null;
     if (this.frame === null) delete this.editor.dataset.frame;
     else this.editor.dataset.frame = String(this.frame);
+    this.frameLabel.textContent = this.frame === null ? "" : TEXT.frame(this.frame + 1, this.frameCount());
     this.draw();
   }
 
@@ -207,7 +218,7 @@ export class VideoEditor {
     const px = (f, size) => Math.round(f * size * 10) / 10;
     const box = [px(Math.min(sx, fx), W), px(Math.min(sy, fy), H), px(Math.max(sx, fx), W), px(Math.max(sy, fy), H)];
     if (box[2] - box[0] < 1 || box[3] - box[1] < 1) return;
-    const until = this.until.value === "" ? null : Math.max(drag.frame, Math.round(Number(this.until.value)));
+    const until = this.until.value === "" ? null : Math.max(drag.frame, Math.round(Number(this.until.value)) - 1);
     this.change((edits) => edits.added.push({ frame: drag.frame, box, mode: this.mode.value, until }));
   }
 
