@@ -61,62 +61,88 @@ def unchanged(original: np.ndarray, output: np.ndarray, box) -> bool:
     return error <= UNCHANGED_MAX_ERROR and media.detail_ratio(original, output, box) >= UNCHANGED_MIN_DETAIL
 
 
-def test_remove_a_track_and_draw_a_fixed_region_then_the_export_is_redone_without_the_detector(app, clip, tmp_path):
-    page = app.page
-    app.upload([clip])
-    card = app.result("short.mp4")
-    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
-    originals, _ = media.read_video(clip)
-    first_href = card.locator("a[download]").get_attribute("href")
-    first_path = tmp_path / "first.mp4"
-    first_path.write_bytes(app.download(card)[1])
-    first, _ = media.read_video(first_path)
-    runs = page.evaluate("() => window.plateblur.sync.model_runs()")
-    assert runs >= FRAMES, f"the detector ran {runs} times for {FRAMES} frames"
-
-    # pause on frame DRAWN_ON: its regions are shown, each with its track's remove control
-    card.locator("input.seek").fill(f"{(DRAWN_ON + 0.3) / 30:.2f}")
+def pause_on(app, card, frame: int):
+    """Seek to ``frame`` and wait until the editor shows it; returns the editor."""
+    card.locator("input.seek").fill(f"{(frame + 0.3) / 30:.2f}")
     editor = card.locator("[data-role=editor]")
-    page.wait_for_function("([el, f]) => el.dataset.frame === String(f)", arg=[editor.element_handle(), DRAWN_ON],
-                           timeout=20_000)
+    app.page.wait_for_function("([el, f]) => el.dataset.frame === String(f)", arg=[editor.element_handle(), frame],
+                               timeout=20_000)
+    return editor
+
+
+def drag(app, editor, box, frame_wh) -> None:
+    """Drag over frame pixels ``box`` on the editor (by the hook's contract)."""
+    rect, (w, h) = editor.bounding_box(), frame_wh
+    point = lambda x, y: (rect["x"] + x / w * rect["width"], rect["y"] + y / h * rect["height"])  # noqa: E731
+    app.page.mouse.move(*point(box[0], box[1]))
+    app.page.mouse.down()
+    app.page.mouse.move(*point(box[2], box[3]), steps=5)
+    app.page.mouse.up()
+
+
+def exported_again(app, card, href: str, path) -> list[np.ndarray]:
+    """Wait until the card offers a new download and is done; its frames."""
+    app.page.wait_for_function(
+        "([el, href]) => el.dataset.state !== 'working' && el.querySelector('a[download]').href !== href",
+        arg=[card.element_handle(), href], timeout=120_000)
+    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
+    path.write_bytes(app.download(card)[1])
+    return media.read_video(path)[0]
+
+
+def process(app, clip, name: str):
+    """Upload ``clip`` as ``name``; its card (done), original frames, first export's frames and detector runs."""
+    named = clip.with_name(name)
+    if not named.exists():
+        named.write_bytes(clip.read_bytes())
+    app.upload([named])
+    card = app.result(name)
+    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
+    path = clip.parent / f"{name}.first.mp4"
+    path.write_bytes(app.download(card)[1])
+    runs = app.page.evaluate("() => window.plateblur.sync.model_runs()")
+    return card, media.read_video(named)[0], media.read_video(path)[0], runs
+
+
+def remove_track_of(app, card, plate_box) -> str:
+    """Press the remove control of the shown region over ``plate_box``; its track id."""
     regions = app.data(card, "regions")
     controls = card.locator("[data-action=remove-region]")
     assert controls.count() == len(regions) >= 2, regions
-    big_plate = 0                                    # the widest plate in these frames
-    target = plate_boxes(DRAWN_ON)[big_plate]
-    k = next(k for k, region in enumerate(regions) if overlaps(region, target))
+    k = next(k for k, region in enumerate(regions) if overlaps(region, plate_box))
     track = controls.nth(k).get_attribute("data-track")
-
     controls.nth(k).click()
-    drawn = textured_box(originals)
-    box = editor.bounding_box()
+    return track
+
+
+BIG_PLATE = 0                   # the widest plate in these frames
+
+
+def test_remove_a_track_and_draw_a_fixed_region_then_the_export_is_redone_without_the_detector(app, clip, tmp_path):
+    card, originals, first, runs = process(app, clip, "short.mp4")
+    assert runs >= FRAMES, f"the detector ran {runs} times for {FRAMES} frames"
     h, w = originals[0].shape[:2]
-    point = lambda x, y: (box["x"] + x / w * box["width"], box["y"] + y / h * box["height"])  # noqa: E731
+
+    editor = pause_on(app, card, DRAWN_ON)
+    track = remove_track_of(app, card, plate_boxes(DRAWN_ON)[BIG_PLATE])
+    drawn = textured_box(originals)
     assert card.locator("[data-action=region-mode]").input_value() == "fixed"
-    page.mouse.move(*point(drawn[0], drawn[1]))
-    page.mouse.down()
-    page.mouse.move(*point(drawn[2], drawn[3]), steps=5)
-    page.mouse.up()
+    href = card.locator("a[download]").get_attribute("href")
+    drag(app, editor, drawn, (w, h))
 
-    page.wait_for_function("([el, href]) => el.dataset.state !== 'working' && el.querySelector('a[download]').href !== href",
-                           arg=[card.element_handle(), first_href], timeout=120_000)
-    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
-    assert page.evaluate("() => window.plateblur.sync.model_runs()") == runs, "the re-export ran the detector"
+    frames = exported_again(app, card, href, tmp_path / "edited.mp4")
+    assert app.page.evaluate("() => window.plateblur.sync.model_runs()") == runs, "the re-export ran the detector"
     assert f'data-track="{track}"' not in card.inner_html(), "the removed track is still shown"
-
     inside = [drawn[0] + 2, drawn[1] + 2, drawn[2] - 2, drawn[3] - 2]      # the drag is exact to a pixel or so
     around = [drawn[0] - 2, drawn[1] - 2, drawn[2] + 2, drawn[3] + 2]
-    out = tmp_path / "edited.mp4"
-    out.write_bytes(app.download(card)[1])
-    frames, _ = media.read_video(out)
     assert len(frames) == FRAMES
     for i, (before, once, after) in enumerate(zip(originals, first, frames)):
         assert media.frame_index(after) == i, f"frame {i} is out of order"
         plates = plate_boxes(i)
-        assert media.plate_obscured(before, once, plates[big_plate]), f"frame {i}: not obscured the first time"
-        assert unchanged(before, after, plates[big_plate]), f"frame {i}: the removed track is still obscured"
+        assert media.plate_obscured(before, once, plates[BIG_PLATE]), f"frame {i}: not obscured the first time"
+        assert unchanged(before, after, plates[BIG_PLATE]), f"frame {i}: the removed track is still obscured"
         for plate, plate_box in plates.items():
-            if plate != big_plate:
+            if plate != BIG_PLATE:
                 assert media.plate_obscured(before, after, plate_box), f"frame {i}: plate {plate} is visible"
         if i >= DRAWN_ON:
             assert media.plate_obscured(before, after, inside), f"frame {i}: the drawn region is not obscured"
@@ -126,13 +152,34 @@ def test_remove_a_track_and_draw_a_fixed_region_then_the_export_is_redone_withou
     # undo takes the drawn region back; the track stays removed
     href = card.locator("a[download]").get_attribute("href")
     card.locator("[data-action=undo]").click()
-    page.wait_for_function("([el, href]) => el.dataset.state !== 'working' && el.querySelector('a[download]').href !== href",
-                           arg=[card.element_handle(), href], timeout=120_000)
-    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
-    undone = tmp_path / "undone.mp4"
-    undone.write_bytes(app.download(card)[1])
-    frames, _ = media.read_video(undone)
+    frames = exported_again(app, card, href, tmp_path / "undone.mp4")
     for i in range(DRAWN_ON, FRAMES):
         assert unchanged(originals[i], frames[i], around), f"frame {i}: the drawn region is still obscured after undo"
-        assert unchanged(originals[i], frames[i], plate_boxes(i)[big_plate]), f"frame {i}: the removed track came back"
-    assert page.evaluate("() => window.plateblur.sync.model_runs()") == runs
+        assert unchanged(originals[i], frames[i], plate_boxes(i)[BIG_PLATE]), f"frame {i}: the removed track came back"
+    assert app.page.evaluate("() => window.plateblur.sync.model_runs()") == runs
+
+
+def test_a_region_that_follows_the_content_for_a_span(app, clip, tmp_path):
+    """The detector's track of a moving plate removed, then the plate drawn over on a paused frame,
+    following it for six frames: obscured on those frames only, wherever it has moved."""
+    card, originals, _, runs = process(app, clip, "follow.mp4")
+    h, w = originals[0].shape[:2]
+    last = DRAWN_ON + 6
+    editor = pause_on(app, card, DRAWN_ON)
+    remove_track_of(app, card, plate_boxes(DRAWN_ON)[BIG_PLATE])
+    card.locator("[data-action=region-mode]").select_option("follow")
+    card.locator("[data-action=region-until]").fill(str(last + 1))          # people count frames from 1
+    x1, y1, x2, y2 = plate_boxes(DRAWN_ON)[BIG_PLATE]
+    href = card.locator("a[download]").get_attribute("href")
+    drag(app, editor, (x1 - 6, y1 - 6, x2 + 6, y2 + 6), (w, h))
+
+    frames = exported_again(app, card, href, tmp_path / "followed.mp4")
+    assert app.page.evaluate("() => window.plateblur.sync.model_runs()") == runs, "the re-export ran the detector"
+    moved = np.subtract(plate_boxes(last)[BIG_PLATE], plate_boxes(DRAWN_ON)[BIG_PLATE])
+    assert abs(moved[0]) >= 10, f"the plate hardly moves in these frames: {moved}"     # so fixed would not do
+    for i, (before, after) in enumerate(zip(originals, frames)):
+        plate = plate_boxes(i)[BIG_PLATE]
+        if DRAWN_ON <= i <= last:
+            assert media.plate_obscured(before, after, plate), f"frame {i}: the followed plate is visible"
+        else:
+            assert unchanged(before, after, plate), f"frame {i}: obscured outside the span"
