@@ -128,6 +128,7 @@ def test_remove_a_track_and_draw_a_fixed_region_then_the_export_is_redone_withou
     drawn = textured_box(originals)
     assert card.locator("[data-action=region-mode]").input_value() == "fixed"
     href = card.locator("a[download]").get_attribute("href")
+    assert editor.get_attribute("data-frame") == str(DRAWN_ON), "the paused frame changed while the video re-exports"
     drag(app, editor, drawn, (w, h))
 
     frames = exported_again(app, card, href, tmp_path / "edited.mp4")
@@ -167,10 +168,13 @@ def test_a_region_that_follows_the_content_for_a_span(app, clip, tmp_path):
     last = DRAWN_ON + 6
     editor = pause_on(app, card, DRAWN_ON)
     remove_track_of(app, card, plate_boxes(DRAWN_ON)[BIG_PLATE])
+    # the removal's re-export has begun to send frames: the paused frame must stay up meanwhile
+    app.page.wait_for_function("el => el.querySelector('.frames').value > 0", arg=card.element_handle(), timeout=60_000)
     card.locator("[data-action=region-mode]").select_option("follow")
     card.locator("[data-action=region-until]").fill(str(last + 1))          # people count frames from 1
     x1, y1, x2, y2 = plate_boxes(DRAWN_ON)[BIG_PLATE]
     href = card.locator("a[download]").get_attribute("href")
+    assert editor.get_attribute("data-frame") == str(DRAWN_ON), "the paused frame changed while the video re-exports"
     drag(app, editor, (x1 - 6, y1 - 6, x2 + 6, y2 + 6), (w, h))
 
     frames = exported_again(app, card, href, tmp_path / "followed.mp4")
@@ -179,7 +183,10 @@ def test_a_region_that_follows_the_content_for_a_span(app, clip, tmp_path):
     assert abs(moved[0]) >= 10, f"the plate hardly moves in these frames: {moved}"     # so fixed would not do
     for i, (before, after) in enumerate(zip(originals, frames)):
         plate = plate_boxes(i)[BIG_PLATE]
-        if DRAWN_ON <= i <= last:
-            assert media.plate_obscured(before, after, plate), f"frame {i}: the followed plate is visible"
+        if DRAWN_ON <= i <= last:           # every quarter of it: a region left behind would leave one end
+            quarters = [[plate[0] + (plate[2] - plate[0]) * q / 4, plate[1], plate[0] + (plate[2] - plate[0]) * (q + 1) / 4,
+                         plate[3]] for q in range(4)]
+            assert all(media.plate_obscured(before, after, part) for part in quarters), \
+                f"frame {i}: part of the followed plate is visible"
         else:
             assert unchanged(before, after, plate), f"frame {i}: obscured outside the span"

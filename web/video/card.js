@@ -112,6 +112,7 @@ export class VideoCard extends Card {
         generation = this.generation;
         edits = structuredClone(this.editor.edits);
         this.started = performance.now();
+        this.progress(0);
         this.player.reset();
         try {
           result = await this.reexport(this.record, edits);

@@ -19,6 +19,7 @@ export class Player {
     this.position = 0;                  // seconds: the clock while paused
     this.frames = [];                   // decoded VideoFrames, ascending timestamps
     this.stamps = null;                 // the frames' timestamps, sorted (frameTimestamps)
+    this.holdUntil = -Infinity;         // frames before this timestamp (µs) are not shown (reset)
     this.cursor = 0;                    // next packet to decode
     this.decoder = null;
     this.raf = 0;
@@ -41,6 +42,7 @@ export class Player {
   reset() {
     this.pause();
     Object.assign(this, { packets: [], config: null, complete: false, rate: 0 });
+    this.holdUntil = Number(this.canvas.dataset.timestamp || -Infinity);   // the paused frame stays up till it comes again
     this.restartDecoder();
   }
 
@@ -85,6 +87,7 @@ export class Player {
 
   play() {
     if (!this.packets.length) return;
+    this.holdUntil = -Infinity;
     if (this.position >= this.processedEnd - 1e-3 && this.complete) this.position = 0;
     this.playing = true;
     this.buffering = !this.canPlayThrough(this.position);
@@ -111,6 +114,7 @@ export class Player {
   }
 
   seek(seconds) {
+    this.holdUntil = -Infinity;
     this.position = Math.max(0, Math.min(seconds, this.processedEnd));
     this.startClock();
     this.restartDecoder();
@@ -166,12 +170,13 @@ export class Player {
       if (shown) shown.close();
       shown = this.frames.shift();
     }
-    if (shown) {
+    if (shown && shown.timestamp >= this.holdUntil) {
+      this.holdUntil = -Infinity;
       this.context.drawImage(shown, 0, 0, this.canvas.width, this.canvas.height);
       this.canvas.dataset.timestamp = String(shown.timestamp);
-      shown.close();
       if (!this.playing) this.onShown?.();
     }
+    shown?.close();
     this.pump();
   }
 
