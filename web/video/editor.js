@@ -22,6 +22,7 @@ const DRAG_PX = 4;
 const clamp01 = (v) => Math.min(1, Math.max(0, v));
 function element(tag, props = {}, ...children) {
   const el = Object.assign(document.createElement(tag), props);
+  if (tag === "button") el.type = "button";
   el.append(...children);
   return el;
 }
@@ -42,9 +43,10 @@ export class VideoEditor {
     this.mode = element("select", {}, element("option", { value: "fixed", textContent: TEXT.fixed }),
                         element("option", { value: "follow", textContent: TEXT.follow }));
     this.mode.dataset.action = "region-mode";
-    this.until = element("input", { type: "number", min: 1, step: 1, placeholder: TEXT.end, className: "until" });
+    this.until = element("input", { min: 1, step: 1, placeholder: TEXT.end, className: "until" });
+    this.until.type = "number";
     this.until.dataset.action = "region-until";
-    this.undoButton = element("button", { type: "button", className: "secondary", textContent: TEXT.undo, disabled: true });
+    this.undoButton = element("button", { className: "secondary", textContent: TEXT.undo, disabled: true });
     this.undoButton.dataset.action = "undo";
     this.frameLabel = element("span", { className: "frame-number" });
     this.controls = element("div", { className: "player-controls region-controls", hidden: true },
@@ -144,7 +146,7 @@ export class VideoEditor {
       const [x1, y1, x2, y2] = region;
       const box = element("div", { className: `region${track < 0 ? " drawn" : ""}` });
       this.place(box, [x1 / W, y1 / H, x2 / W, y2 / H]);
-      const button = element("button", { type: "button", textContent: "×" });
+      const button = element("button", { textContent: "×" });
       button.dataset.action = "remove-region";
       button.dataset.track = String(track);
       button.setAttribute("aria-label", TEXT.remove(k, regions.length, track, region));
