@@ -67,7 +67,10 @@ client.on("video-info", ({ id, info, export: name }) => {
   // the page holds the export file from now on; one whose item is gone or failed already is deleted
   if (name) {
     keepExport(name).then((release) => {
-      if (items.has(id) && item.card.state !== "error") item.export = release;
+      if (items.has(id) && item.card.state !== "error") {
+        if (item.export) (item.replaced ||= []).push(item.export);   // a re-export's: the old one goes when it is done
+        item.export = release;
+      }
       else release({ remove: true });
     });
   }
@@ -181,7 +184,8 @@ function addFiles(files) {
         }
         return client.api.edit(item.id, item.buffer, settings.values(), edits);
       };
-      item.card = video ? new VideoCard(file, remove, () => cancelItem(item)) : new PhotoCard(file, remove, render);
+      item.card = video ? new VideoCard(file, remove, () => cancelItem(item), (record, edits) => reexportItem(item, record, edits))
+        : new PhotoCard(file, remove, render);
       slot.replaceWith(item.card.el);                       // in the order the files were given
       if (file === files[0]) showAdded(item.card, files.length);
     });
@@ -224,7 +228,20 @@ async function processItem(item) {
   }
 }
 
+// A processed video again, with the person's edits, in turn with the other files: no detector run.
+function reexportItem(item, record, edits) {
+  const run = queue.then(() => client.api.reexport_video(item.id, item.file, settings.values(), record, edits))
+    .catch((error) => ({ ok: false, error: error?.message || String(error) }));
+  queue = run.then((result) => {
+    for (const release of (item.replaced || []).splice(0)) release({ remove: true });   // the exports it replaced
+    if (!result.ok) releaseExport(item);
+    updateBatch();
+  });
+  return run;
+}
+
 function releaseExport(item) {
+  for (const release of (item.replaced || []).splice(0)) release({ remove: true });
   item.export?.({ remove: true });
   item.export = null;
 }

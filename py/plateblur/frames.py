@@ -6,7 +6,7 @@ caller pastes them into the frame its sink still holds. A frame whose processing
 with ``failed`` set: the sink must hide that frame whole (fail closed), never pass it on raw."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 import numpy as np
@@ -14,64 +14,117 @@ import numpy as np
 from . import pipeline
 from .clock import StageClock
 from .settings import Settings
+from .edits import regions_for_each
 from .track import Tracker
+from .video_edits import Replay, TrackRecord
 
 NO_REGIONS = np.zeros((0, 4), np.int32)
 NO_PIXELS = np.zeros((0,), np.uint8)
+NO_IDS = np.zeros((0,), np.int64)
 
 
 @dataclass(frozen=True)
 class FrameResult:
     """``regions`` int32 (N, 4) x1, y1, x2, y2; ``patches`` their obscured RGBA pixels packed in one
     flat uint8 array (``pipeline.obscured_patches``); ``detected``: the detector ran on this frame
-    (else the tracker predicted); ``failed``: why the frame could not be processed (None if it was)."""
+    (else the tracker predicted, or a re-export replayed); ``failed``: why the frame could not be
+    processed (None if it was); ``ids``: each region's track id (``video_edits``)."""
 
     regions: np.ndarray
     patches: np.ndarray
     detected: bool
     failed: str | None = None
+    ids: np.ndarray = field(default_factory=lambda: NO_IDS)
 
 
-class FrameProcessor:
-    """The per-frame state of one stream: the tracker, the detection cadence and the stage clock.
+class _Frames:
+    """What every frame loop's processor shares: the fail-closed rule, the counts, the stage clock
+    and, where asked for, the record of each frame's regions and their tracks (``record``)."""
 
-    ``model``: awaitable (1, 3, H, W) float32 -> raw output, with ``input_wh`` and ``dynamic``. The detector runs on
-    every ``settings.detect_every``-th processed frame; the tracker covers the frames between and
-    the frames a source dropped (``gap``)."""
-
-    def __init__(self, model: Callable[[np.ndarray], Awaitable[np.ndarray]], settings: Settings,
-                 clock: StageClock | None = None) -> None:
-        self.model = model
+    def __init__(self, settings: Settings, clock: StageClock | None, record: TrackRecord | None) -> None:
         self.settings = settings
         self.clock = clock or StageClock()
-        self.tracker = Tracker()
+        self.record = record
         self.processed = 0        # frames given to process()
         self.failed = 0
         self.most_regions = 0
-        self._since_update = 0    # source frames since the tracker's last update
+
+    async def _regions(self, rgb: np.ndarray, gap: int, index: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(track ids, whole-pixel regions, whether the detector ran) of the frame."""
+        raise NotImplementedError
 
     async def process(self, rgb: np.ndarray, gap: int = 1) -> FrameResult:
         """Regions and obscured pixels for one H x W x 3 uint8 frame. ``gap``: source frames since
         the previous call (1 unless the source dropped frames; dropped frames widen the margins)."""
-        self._since_update += max(1, gap)
-        detect_now = self.processed % self.settings.detect_every == 0
+        index, detected = self.processed, False
         self.processed += 1
         try:
-            if detect_now:
-                found = await pipeline.detect_async(rgb, self.model, self.model.input_wh, self.settings, self.clock,
-                                                     dynamic=self.model.dynamic)
-                tracked = self.tracker.update(pipeline.select(found, self.settings.conf), frames=self._since_update)
-                self._since_update = 0
-            else:
-                tracked = self.tracker.predict(self._since_update)
-            regions, patches = pipeline.obscured_patches(rgb, tracked, self.settings)
+            ids, regions, detected = await self._regions(rgb, gap, index)
+            regions, patches = pipeline.region_patches(rgb, regions, self.settings)
             self.clock.lap("obscure")
         except Exception as exc:  # fail closed: the caller hides this frame whole
             self.failed += 1
             self.clock.lap("failed")
-            return FrameResult(NO_REGIONS, NO_PIXELS, detect_now, f"{type(exc).__name__}: {exc}")
+            if self.record is not None:
+                self.record.fail(index)
+            return FrameResult(NO_REGIONS, NO_PIXELS, detected, f"{type(exc).__name__}: {exc}")
         self.most_regions = max(self.most_regions, len(regions))
-        return FrameResult(regions.astype(np.int32), patches, detect_now)
+        if self.record is not None:
+            self.record.add(index, ids, regions)
+        return FrameResult(regions, patches, detected, ids=ids)
+
+
+class FrameProcessor(_Frames):
+    """The per-frame state of one stream: the tracker, the detection cadence and the stage clock.
+
+    ``model``: awaitable (1, 3, H, W) float32 -> raw output, with ``input_wh`` and ``dynamic``. The detector runs on
+    every ``settings.detect_every``-th processed frame; the tracker covers the frames between and
+    the frames a source dropped (``gap``). ``record``: where to note each frame's regions and tracks
+    (a video file's, for later edits; None for the endless camera)."""
+
+    def __init__(self, model: Callable[[np.ndarray], Awaitable[np.ndarray]], settings: Settings,
+                 clock: StageClock | None = None, record: TrackRecord | None = None) -> None:
+        super().__init__(settings, clock, record)
+        self.model = model
+        self.tracker = Tracker()
+        self._since_update = 0    # source frames since the tracker's last update
+
+    async def _regions(self, rgb, gap, index):
+        self._since_update += max(1, gap)
+        detect_now = index % self.settings.detect_every == 0
+        if detect_now:
+            found = await pipeline.detect_async(rgb, self.model, self.model.input_wh, self.settings, self.clock,
+                                                 dynamic=self.model.dynamic)
+            tracked = self.tracker.update(pipeline.select(found, self.settings.conf), frames=self._since_update)
+            self._since_update = 0
+        else:
+            tracked = self.tracker.predict(self._since_update)
+        pairs = [(t, region) for t, region in zip(tracked.tracker_id.tolist(),
+                                                 regions_for_each(tracked, rgb.shape[1::-1], self.settings))
+                 if region is not None]
+        return (np.asarray([t for t, _ in pairs], np.int64),
+                np.asarray([r for _, r in pairs], np.int32).reshape(-1, 4), detect_now)
+
+
+class ReplayProcessor(_Frames):
+    """A re-export's stand-in for ``FrameProcessor``: each frame's regions come from an edited
+    record (``video_edits.Replay``), never from the detector. A frame that failed when the video was
+    processed is hidden whole again (its regions were never known)."""
+
+    def __init__(self, replay: Replay, settings: Settings, clock: StageClock | None = None,
+                 record: TrackRecord | None = None) -> None:
+        super().__init__(settings, clock, record)
+        self.replay = replay
+
+    async def _regions(self, rgb, gap, index):
+        ids, regions = self.replay.at(index, rgb)       # also for a failed frame: followed regions go on
+        if index in self.replay.failed:
+            raise FrameFailedBefore(f"frame {index} failed when the video was processed")
+        return ids, regions, False
+
+
+class FrameFailedBefore(RuntimeError):
+    """A re-exported frame that was hidden whole the first time."""
 
 
 def run_sync(coroutine):

@@ -125,7 +125,12 @@ def obscured_patches(frame: np.ndarray, kept: Detections, settings: Settings) ->
     thresholded, or tracked) and their obscured pixels as RGBA (alpha 255), packed one region
     after the other (row-major) in one flat uint8 array, so they cross to the sink in one piece.
     Only the regions' pixels are copied, never the whole frame."""
-    regions = regions_for(kept, frame.shape[1::-1], settings)
+    return region_patches(frame, regions_for(kept, frame.shape[1::-1], settings), settings)
+
+
+def region_patches(frame: np.ndarray, regions: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """``obscured_patches`` for exact whole-pixel ``regions`` (int (N, 4), inside the frame)."""
+    regions = np.asarray(regions, np.int32).reshape(-1, 4)
     sizes = [(x2 - x1) * (y2 - y1) * 4 for x1, y1, x2, y2 in regions.tolist()]
     packed = np.empty(sum(sizes), np.uint8)
     obscurer, offset = OBSCURERS[settings.mode](), 0

@@ -2,6 +2,7 @@
 import { $, Card, errorMessage } from "../card.js";
 import { attr, decimal, msg, text } from "../i18n/index.js";
 import { OriginalFrames } from "./original.js";
+import { VideoEditor } from "./editor.js";
 import { Player } from "./player.js";
 
 export function formatTime(seconds) {
@@ -10,14 +11,22 @@ export function formatTime(seconds) {
 }
 
 export class VideoCard extends Card {
-  constructor(file, onRemove, onCancel) {
+  // reexport(record, edits) -> a promise of the video result with these edits (no detector run).
+  constructor(file, onRemove, onCancel, reexport) {
     super("#video-template", file, onRemove);
     const el = this.el;
     this.result = null;
     this.started = performance.now();
     this.total = 0;
     this.done = 0;
-    this.player = new Player($("canvas[data-role=playback]", el), (tick) => this.showPlayer(tick));
+    this.reexport = reexport;
+    this.record = null;            // {tracks, failed_list, frames} of the first (detected) export
+    this.generation = 0;           // of the edits asked for
+    this.exporting = null;         // the running re-export, if any
+    const canvas = $("canvas[data-role=playback]", el);
+    this.player = new Player(canvas, (tick) => this.showPlayer(tick));
+    this.editor = new VideoEditor(canvas, this.player, el, () => this.update());
+    this.player.onShown = () => this.editor.showFrame();
     $(".cancel", el).addEventListener("click", onCancel);
     $(".play", el).addEventListener("click", () => (this.player.playing ? this.player.pause() : this.player.play()));
     $(".seek", el).addEventListener("input", (e) => this.player.seek(Number(e.target.value)));
@@ -83,11 +92,13 @@ export class VideoCard extends Card {
       if (p.playing) this.toggleOriginal(false);     // playing shows the result again
       else this.original.show(now);
     }
+    this.editor.showFrame();
     text($(".play", this.el), msg(p.playing ? "video.pause" : "video.play"));
     $(".buffering", this.el).hidden = !(p.playing && p.buffering);
   }
 
-  show(result) {
+  // `edits`: those the result was made with (none for the first export).
+  show(result, edits = { removed: [], added: [] }) {
     if (!result.ok) {
       this.player.close();
       $(".progress-row", this.el).hidden = true;
@@ -98,8 +109,10 @@ export class VideoCard extends Card {
       return;
     }
     this.result = result;
+    this.record ||= { tracks: result.tracks, failed_list: result.failed_list, frames: result.frames };
     this.player.setRate(Infinity, true);
     $(".cancel", this.el).hidden = true;
+    while (this.urls.length) URL.revokeObjectURL(this.urls.pop());      // an earlier export's download
     this.offerDownload(result.data instanceof Blob ? result.data : new Blob([result.data], { type: result.mime }),
                        result.extension);
     this.el.dataset.stages = JSON.stringify(result.stage_ms);
@@ -111,8 +124,37 @@ export class VideoCard extends Card {
                                                       fps: decimal(result.fps, 1),
                                                       failed, notes }));
     $("[data-action=show-original]", this.el).hidden = false;
+    this.editor.setRecord(result.tracks, edits, result.width, result.height);
+    this.el.dataset.tracks = String(new Set(result.tracks.filter((_, i) => i % 6 === 1)).size);
     this.showPlayer();
     this.setState("done", msg(result.failed_frames ? "video.doneHidden" : "card.done"));
+  }
+
+  // Re-exports with the latest edits; edits made meanwhile start one more pass, and the card is
+  // 'done' only when the download holds the latest of them.
+  update() {
+    this.generation += 1;
+    if (!this.record) return Promise.resolve();
+    this.setState("working", msg("video.updating"));
+    this.exporting ||= (async () => {
+      let result, generation, edits;
+      do {
+        generation = this.generation;
+        edits = structuredClone(this.editor.edits);
+        this.started = performance.now();
+        this.progress(0);
+        this.player.reset();
+        try {
+          result = await this.reexport(this.record, edits);
+        } catch (error) {
+          result = { ok: false, error: error?.message || String(error) };
+        }
+      } while (generation !== this.generation && result.ok);
+      this.exporting = null;
+      if (result.ok) this.show(result, edits);
+      else this.fail(msg("video.updateFailed", { error: errorMessage(result) }));
+    })();
+    return this.exporting;
   }
 
   close() {

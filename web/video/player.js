@@ -18,14 +18,16 @@ export class Player {
     this.buffering = false;
     this.position = 0;                  // seconds: the clock while paused
     this.frames = [];                   // decoded VideoFrames, ascending timestamps
+    this.stamps = null;                 // the frames' timestamps, sorted (frameTimestamps)
+    this.holdUntil = -Infinity;         // frames before this timestamp (µs) are not shown (reset)
     this.cursor = 0;                    // next packet to decode
     this.decoder = null;
     this.raf = 0;
   }
 
   setInfo({ width, height, duration }) {
-    this.canvas.width = width;
-    this.canvas.height = height;
+    if (this.canvas.width !== width) this.canvas.width = width;        // (setting it clears the canvas)
+    if (this.canvas.height !== height) this.canvas.height = height;
     this.duration = duration;
   }
 
@@ -33,6 +35,35 @@ export class Player {
     if (config && !this.config) this.config = config;
     this.packets.push(...packets);
     this.pump();
+  }
+
+  // Forgets the packets (a re-export sends new ones, of the same frames); the canvas keeps its frame
+  // until one comes, and frame indices keep the last export's timestamps until then.
+  reset() {
+    this.pause();
+    Object.assign(this, { packets: [], config: null, complete: false, rate: 0 });
+    this.holdUntil = Number(this.canvas.dataset.timestamp || -Infinity);   // the paused frame stays up till it comes again
+    this.restartDecoder();
+  }
+
+  // The frames' timestamps (µs) in presentation order: frame i of the video is the i-th.
+  frameTimestamps() {
+    if (!this.stamps || this.stamps.length < this.packets.length) {
+      this.stamps = this.packets.map((p) => p.timestamp).sort((a, b) => a - b);
+    }
+    return this.stamps;
+  }
+
+  // The index of the frame with timestamp `us` (the nearest one).
+  frameIndex(us) {
+    const stamps = this.frameTimestamps();
+    if (!stamps.length) return null;
+    let lo = 0, hi = stamps.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (stamps[mid] < us) lo = mid + 1; else hi = mid;
+    }
+    return lo > 0 && us - stamps[lo - 1] < stamps[lo] - us ? lo - 1 : lo;
   }
 
   setRate(rate, complete) {
@@ -56,6 +87,7 @@ export class Player {
 
   play() {
     if (!this.packets.length) return;
+    this.holdUntil = -Infinity;
     if (this.position >= this.processedEnd - 1e-3 && this.complete) this.position = 0;
     this.playing = true;
     this.buffering = !this.canPlayThrough(this.position);
@@ -82,6 +114,7 @@ export class Player {
   }
 
   seek(seconds) {
+    this.holdUntil = -Infinity;
     this.position = Math.max(0, Math.min(seconds, this.processedEnd));
     this.startClock();
     this.restartDecoder();
@@ -137,11 +170,13 @@ export class Player {
       if (shown) shown.close();
       shown = this.frames.shift();
     }
-    if (shown) {
+    if (shown && shown.timestamp >= this.holdUntil) {
+      this.holdUntil = -Infinity;
       this.context.drawImage(shown, 0, 0, this.canvas.width, this.canvas.height);
       this.canvas.dataset.timestamp = String(shown.timestamp);
-      shown.close();
+      if (!this.playing) this.onShown?.();
     }
+    shown?.close();
     this.pump();
   }
 

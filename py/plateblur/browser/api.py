@@ -10,8 +10,9 @@ import zipfile
 
 import numpy as np
 
-from ..frames import FrameProcessor
+from ..frames import FrameProcessor, ReplayProcessor
 from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from ..video_edits import COLUMNS, Replay, TrackRecord, VideoEdits
 from . import bridge, streams
 from .errors import NotReady, describe
 from .models import Models
@@ -103,25 +104,50 @@ def forget(item_id: str) -> None:
 
 
 async def process_video(item_id: str, file, values):
-    """Every frame of a video file (a JS File); progress and packets go to the page over the port."""
+    """Every frame of a video file (a JS File); progress and packets go to the page over the port.
+    The result's ``tracks`` (Int32Array, rows of frame, track, x1, y1, x2, y2) and ``failed_list``
+    record what was obscured where, for ``reexport_video``."""
     try:
-        processor = FrameProcessor(await _models().stream(), _settings(values))
-        job = bridge.FrameJob(await bridge.frames_js.openVideo(item_id, file))
-        started = time.perf_counter()
-        try:
-            frames = await streams.run(job, processor)
-            export = await job.finish()
-        except BaseException:
-            await job.cancel()
-            raise
-        seconds = time.perf_counter() - started
-        return _reply({"ok": True, "id": item_id, "kind": "video", "width": job.width, "height": job.height,
-                       "frames": frames, "failed_frames": processor.failed, "max_regions": processor.most_regions,
-                       "fps": round(frames / seconds, 2), "stage_ms": processor.clock.per_frame_ms(frames),
-                       "mime": str(export.mime), "extension": str(export.extension),
-                       "notes": list(export.notes.to_py()), "data": export.data})
+        record = TrackRecord()
+        processor = FrameProcessor(await _models().stream(), _settings(values), record=record)
+        return await _video(item_id, file, processor, record)
     except Exception as exc:
         return _failure(item_id, exc)
+
+
+async def reexport_video(item_id: str, file, values, recorded, edits):
+    """The video (the original File again) with the person's edits (``{removed: [track id], added:
+    [{frame, box, mode, until}]}``, the whole set) to ``recorded`` (``{tracks, failed_list, frames}``
+    of its process_video result): every frame re-encoded, no detector run."""
+    try:
+        rows = np.frombuffer(bridge.to_bytes(recorded.tracks), np.int32).reshape(-1, COLUMNS)
+        frame_count = int(recorded.frames)
+        plain = edits.to_py() if hasattr(edits, "to_py") else edits
+        replay = Replay(rows, recorded.failed_list.to_py(), VideoEdits.from_plain(plain, frame_count))
+        record = TrackRecord()
+        return await _video(item_id, file, ReplayProcessor(replay, _settings(values), record=record), record)
+    except Exception as exc:
+        return _failure(item_id, exc)
+
+
+async def _video(item_id: str, file, processor, record: TrackRecord):
+    """The frame loop over a video file, and its result."""
+    job = bridge.FrameJob(await bridge.frames_js.openVideo(item_id, file))
+    started = time.perf_counter()
+    try:
+        frames = await streams.run(job, processor)
+        export = await job.finish()
+    except BaseException:
+        await job.cancel()
+        raise
+    seconds = time.perf_counter() - started
+    reply = _reply({"ok": True, "id": item_id, "kind": "video", "width": job.width, "height": job.height,
+                    "frames": frames, "failed_frames": processor.failed, "max_regions": processor.most_regions,
+                    "fps": round(frames / seconds, 2), "stage_ms": processor.clock.per_frame_ms(frames),
+                    "mime": str(export.mime), "extension": str(export.extension),
+                    "notes": list(export.notes.to_py()), "data": export.data, "failed_list": record.failed})
+    reply.tracks = bridge.to_int32array(record.rows)
+    return reply
 
 
 async def run_camera(values):
@@ -157,3 +183,8 @@ async def time_model(runs: int, stream: bool = False, width: int = 0, height: in
         await model(tensor)
         times.append(round((time.perf_counter() - started) * 1000, 2))
     return bridge.to_object(times)
+
+
+def model_runs() -> int:
+    """Detector runs since load, all models together (tests: a video's re-export runs none)."""
+    return sum(model.runs for model in _models().loaded())

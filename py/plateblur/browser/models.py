@@ -28,6 +28,10 @@ class Models:
             self._stream = await self._load(self.stream_file, "stream-model")
         return self._stream
 
+    def loaded(self) -> list[OrtModel]:
+        """The models loaded so far."""
+        return [m for m in {id(m): m for m in (self._photo, self._stream) if m is not None}.values()]
+
     async def _load(self, model_file: str, kind: str) -> OrtModel:
         model_bytes = await fetch_bytes(self.site_url + model_file, f"download-{kind}")
         report(f"compile-{kind}")

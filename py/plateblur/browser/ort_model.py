@@ -71,6 +71,7 @@ class OrtModel:
         self.model_bytes, self.session = model, session
         self.wasm_url, self.threads, self.kind = wasm_url, threads, kind
         self.device_lost = False
+        self.runs = 0                     # calls so far (the page's tests count them: model_runs)
         h, w = session.input_shape()[2:4]
         self.dynamic = not (isinstance(w, (int, float)) and isinstance(h, (int, float)))
         self.input_wh = (side, side) if self.dynamic else (int(w), int(h))
@@ -120,6 +121,7 @@ class OrtModel:
         report("backend-fallback")
 
     async def __call__(self, tensor: np.ndarray) -> np.ndarray:
+        self.runs += 1
         if self.backend == "webgpu":
             if not self.device_lost:
                 try:

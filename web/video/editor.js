@@ -1,0 +1,229 @@
+// A processed video's editor, over the paused player: the shown frame's obscured regions as outlines
+// (the hook `[data-role=editor]`: fraction (fx, fy) of its box is frame pixel (fx·W, fy·H);
+// `data-frame` is the shown frame's index from 0; people see frame numbers from 1). Drag on a paused frame to add a region from that frame on,
+// fixed or following the content, up to a chosen frame (default: the end); each region's
+// `[data-action=remove-region]` removes its whole track; `[data-action=undo]` takes back the last change.
+// Edits are always the whole set: {removed: [track id], added: [{frame, box, mode, until}]}
+// (py/plateblur/video_edits.py); `onChange()` asks for a re-export with them. The card's
+// `data-regions` holds the shown frame's regions (JSON [[x1, y1, x2, y2]], frame pixels).
+import { attr, msg, text } from "../i18n/index.js";
+
+const DRAG_PX = 4;
+const clamp01 = (v) => Math.min(1, Math.max(0, v));
+function element(tag, props = {}, ...children) {
+  const el = Object.assign(document.createElement(tag), props);
+  if (tag === "button") el.type = "button";
+  el.append(...children);
+  return el;
+}
+
+export class VideoEditor {
+  constructor(canvas, player, card, onChange) {
+    this.canvas = canvas;
+    this.player = player;
+    this.card = card;             // gets data-regions: the shown frame's regions
+    this.onChange = onChange;
+    this.editor = element("div", { className: "editor video-editor" });
+    this.editor.dataset.role = "editor";
+    this.layer = element("div", { className: "regions" });
+    this.layer.setAttribute("role", "group");
+    this.draft = element("div", { className: "draft", hidden: true });
+    canvas.replaceWith(this.editor);
+    this.editor.append(canvas, this.layer, this.draft);
+    const option = (value) => { const o = element("option", { value }); text(o, msg(`videoEdit.${value}`)); return o; };
+    this.mode = element("select", {}, option("fixed"), option("follow"));
+    this.mode.dataset.action = "region-mode";
+    this.until = element("input", { min: 1, step: 1, className: "until" });
+    attr(this.until, "placeholder", msg("videoEdit.end"));
+    this.until.type = "number";
+    this.until.dataset.action = "region-until";
+    this.undoButton = element("button", { className: "secondary", disabled: true });
+    text(this.undoButton, msg("videoEdit.undo"));
+    this.undoButton.dataset.action = "undo";
+    this.frameLabel = element("span", { className: "frame-number" });
+    const labelled = (key, control) => { const l = element("label"), t = element("span"); text(t, msg(key));
+                                         l.append(t, " ", control); return l; };
+    const hint = element("span", { className: "hint" });
+    text(hint, msg("videoEdit.hint"));
+    this.controls = element("div", { className: "player-controls region-controls", hidden: true },
+                            this.frameLabel, labelled("videoEdit.mode", this.mode),
+                            labelled("videoEdit.until", this.until), this.undoButton, hint);
+    this.editor.after(this.controls);
+    this.edits = { removed: [], added: [] };
+    this.history = [];
+    this.rows = null;             // Int32Array of frame, track, x1, y1, x2, y2 rows: the latest export's
+    this.rowsEdits = null;        // the edits that export was made with (JSON)
+    this.frame = null;            // index of the frame shown
+    this.wire();
+  }
+
+  wire() {
+    const on = (el, type, fn) => el.addEventListener(type, fn);
+    on(this.editor, "pointerdown", (e) => this.pointerDown(e));
+    on(this.editor, "pointermove", (e) => this.pointerMove(e));
+    on(this.editor, "pointerup", (e) => this.pointerUp(e));
+    on(this.editor, "pointercancel", () => this.endDrag());
+    on(this.layer, "click", (e) => {
+      const control = e.target.closest("[data-action=remove-region]");
+      if (control) this.remove(control);
+    });
+    on(this.layer, "keydown", (e) => {
+      const control = e.target.closest("[data-action=remove-region]");
+      if (control && (e.key === "Delete" || e.key === "Backspace")) { e.preventDefault(); this.remove(control); }
+    });
+    on(this.undoButton, "click", () => this.undo());
+    on(this.card, "keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === "z") {
+        e.preventDefault();
+        this.undo();
+      }
+    });
+  }
+
+  // The export's record: its rows, made with `edits` (the whole set sent for it).
+  setRecord(rows, edits, width, height) {
+    this.rows = rows;
+    this.rowsEdits = JSON.stringify(edits);
+    this.size = [width, height];
+    this.editor.style.setProperty("--w", width);
+    this.editor.style.setProperty("--h", height);
+    this.editor.classList.add("sized");
+    this.controls.hidden = false;
+    this.until.min = 1;
+    this.until.max = this.frameCount();
+    this.draw();
+  }
+
+  frameCount() { return this.player.frameTimestamps().length; }
+
+  // The regions of frame `index` as the current edits make them: [{track, region}].
+  regionsAt(index) {
+    if (!this.rows || index === null) return [];
+    const removed = new Set(this.edits.removed), out = [], drawnRows = new Map();
+    for (let i = 0; i < this.rows.length; i += 6) {
+      if (this.rows[i] !== index) continue;
+      const track = this.rows[i + 1], region = Array.from(this.rows.subarray(i + 2, i + 6));
+      if (track > 0 && !removed.has(track)) out.push({ track, region });
+      else if (track < 0) drawnRows.set(track, region);
+    }
+    const sameExport = JSON.parse(this.rowsEdits || "{}").added || [];
+    const [W, H] = this.size;
+    this.edits.added.forEach((drawn, j) => {
+      const track = -(j + 1);
+      if (index < drawn.frame || (drawn.until !== null && index > drawn.until)) return;
+      if (JSON.stringify(sameExport[j]) === JSON.stringify(drawn) && drawnRows.has(track)) {
+        out.push({ track, region: drawnRows.get(track) });          // where the export put it (followed)
+      } else if (drawn.mode === "fixed" || index === drawn.frame) {
+        const [x1, y1, x2, y2] = drawn.box;                          // as video_edits.py rounds it
+        out.push({ track, region: [Math.max(0, Math.floor(x1)), Math.max(0, Math.floor(y1)),
+                                   Math.min(W, Math.ceil(x2)), Math.min(H, Math.ceil(y2))] });
+      }
+    });
+    return out;
+  }
+
+  // Called when the player shows a frame or starts/stops: outlines only on a paused frame.
+  showFrame() {
+    const stamp = Number(this.canvas.dataset.timestamp);
+    this.frame = this.rows && !this.player.playing && Number.isFinite(stamp) ? this.player.frameIndex(stamp) : null;
+    if (this.frame === null) delete this.editor.dataset.frame;
+    else this.editor.dataset.frame = String(this.frame);
+    if (this.frame === null) text(this.frameLabel, "");
+    else text(this.frameLabel, msg("videoEdit.frame", { frame: this.frame + 1, count: this.frameCount() }));
+    this.draw();
+  }
+
+  draw() {
+    if (!this.size) return;
+    const [W, H] = this.size;
+    const regions = this.regionsAt(this.frame);
+    this.card.dataset.regions = JSON.stringify(regions.map(({ region }) => region));
+    this.layer.replaceChildren(...regions.map(({ track, region }, k) => {
+      const [x1, y1, x2, y2] = region;
+      const box = element("div", { className: `region${track < 0 ? " drawn" : ""}` });
+      this.place(box, [x1 / W, y1 / H, x2 / W, y2 / H]);
+      const button = element("button", { textContent: "×" });
+      button.dataset.action = "remove-region";
+      button.dataset.track = String(track);
+      attr(button, "aria-label", msg("videoEdit.remove", {
+        n: k + 1, total: regions.length, width: x2 - x1, height: y2 - y1, x: x1, y: y1,
+        kind: track < 0 ? msg("videoEdit.drawn") : msg("videoEdit.track", { track }) }));
+      box.append(button);
+      return box;
+    }));
+    this.undoButton.disabled = !this.history.length;
+  }
+
+  place(el, [fx1, fy1, fx2, fy2]) {
+    el.style.left = `${100 * fx1}%`;
+    el.style.top = `${100 * fy1}%`;
+    el.style.width = `${100 * (fx2 - fx1)}%`;
+    el.style.height = `${100 * (fy2 - fy1)}%`;
+  }
+
+  change(mutate) {
+    this.history.push(structuredClone(this.edits));
+    mutate(this.edits);
+    this.draw();
+    this.onChange();
+  }
+
+  remove(control) {
+    const track = Number(control.dataset.track);
+    this.change((edits) => {
+      if (track > 0) edits.removed.push(track);
+      else edits.added.splice(-track - 1, 1);
+    });
+  }
+
+  undo() {
+    if (!this.history.length) return;
+    this.edits = this.history.pop();
+    this.draw();
+    this.onChange();
+  }
+
+  // ---- pointer: drag on a paused frame to add a region ----------------------------------------------
+
+  fraction(e) {
+    const r = this.editor.getBoundingClientRect();
+    return [clamp01((e.clientX - r.left) / r.width), clamp01((e.clientY - r.top) / r.height)];
+  }
+
+  pointerDown(e) {
+    if (this.frame === null || this.drag || (e.pointerType === "mouse" && e.button !== 0)) return;
+    if (e.target.closest("button")) return;
+    e.preventDefault();
+    try { this.editor.setPointerCapture(e.pointerId); } catch { /* a pointer the browser no longer tracks */ }
+    this.drag = { id: e.pointerId, x: e.clientX, y: e.clientY, start: this.fraction(e), moved: false, frame: this.frame };
+  }
+
+  pointerMove(e) {
+    const drag = this.drag;
+    if (!drag || e.pointerId !== drag.id) return;
+    drag.moved ||= Math.max(Math.abs(e.clientX - drag.x), Math.abs(e.clientY - drag.y)) >= DRAG_PX;
+    if (!drag.moved) return;
+    const [fx, fy] = this.fraction(e), [sx, sy] = drag.start;
+    this.place(this.draft, [Math.min(sx, fx), Math.min(sy, fy), Math.max(sx, fx), Math.max(sy, fy)]);
+    this.draft.hidden = false;
+  }
+
+  pointerUp(e) {
+    const drag = this.drag;
+    if (!drag || e.pointerId !== drag.id) return;
+    this.pointerMove(e);
+    this.endDrag();
+    if (!drag.moved) return;
+    const [W, H] = this.size, [fx, fy] = this.fraction(e), [sx, sy] = drag.start;
+    const px = (f, size) => Math.round(f * size * 10) / 10;
+    const box = [px(Math.min(sx, fx), W), px(Math.min(sy, fy), H), px(Math.max(sx, fx), W), px(Math.max(sy, fy), H)];
+    if (box[2] - box[0] < 1 || box[3] - box[1] < 1) return;
+    const until = this.until.value === "" ? null : Math.max(drag.frame, Math.round(Number(this.until.value)) - 1);
+    this.change((edits) => edits.added.push({ frame: drag.frame, box, mode: this.mode.value, until }));
+  }
+
+  endDrag() {
+    this.drag = null;
+    this.draft.hidden = true;
+  }
+}
