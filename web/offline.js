@@ -16,8 +16,9 @@ async function reachable() {
   try {
     await fetch(new URL("../pyscript.toml", import.meta.url), { method: "HEAD", cache: "no-store" });
   } catch {
-    throw new Error("no connection, and this browser holds no offline copy of the app yet "
-                    + "(it keeps one once the app has been opened online)");
+    throw Object.assign(new Error("no connection, and this browser holds no offline copy of the app yet "
+                                  + "(it keeps one once the app has been opened online)"),
+                        { name: "LoadError", detail: "load.offline", params: {} });
   }
 }
 

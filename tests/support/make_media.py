@@ -46,7 +46,7 @@ Frame i is shown at exactly i / fps s (constant frame rate); truth.json's timest
 round(i * 1e6 / fps), and, where PyAV is installed, every clip is checked after encoding: its
 frames decode with timestamps within half a tick of the container's time base of i / fps.
 
-The pan and camera frames carry a frame-index marker at the left edge (read_marker): a column of
+The pan and camera frames carry a frame-index marker at the left and the right edge (read_marker): a column of
 ten cells, "on", the index's 8 bits (MSB first, on = 1) and "off", so a test can tell which frame it
 sees even where Chromium loops camera.y4m or a page drops frames. No plate comes near it. On and off
 are a pale green and a pale magenta of the same brightness: a black-and-white column looks like a
@@ -93,6 +93,7 @@ MARKER_H = Fraction(1, 20)
 MARKER_ON = (100, 135, 100)       # green - (red + blue) / 2 = +35
 MARKER_OFF = (135, 110, 135)      # -25; the same luma (about 122) as MARKER_ON
 MARKER_MIN_CHROMA = 10            # a cell with less is no marker cell (a black frame, a blurred marker)
+MARKER_SIDES = ("left", "right")
 
 DEFAULT_SET = ("pan.mp4", "pan.webm", "pan.mov", "camera.y4m", "hevc.mp4", "truncated.mp4",
                "empty.mp4", "notavideo.mp4", "zero-frames.mp4", "audio-only.mp4",
@@ -247,11 +248,13 @@ def map_boxes(plates, window, out_wh):
     return boxes, ids, dropped
 
 
-def marker_cells(out_wh: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-    """The marker's cells (x1, y1, x2, y2), top to bottom, in whole pixels."""
+def marker_cells(out_wh: tuple[int, int], side: str = "left") -> list[tuple[int, int, int, int]]:
+    """The cells (x1, y1, x2, y2) of the marker at the frame's ``side`` edge, top to bottom, in whole pixels."""
     ow, oh = out_wh
-    x2 = math.floor(ow * MARKER_W)
-    return [(0, math.floor(oh * MARKER_H * k), x2, math.floor(oh * MARKER_H * (k + 1))) for k in range(MARKER_CELLS)]
+    width = math.floor(ow * MARKER_W)
+    x1 = 0 if side == "left" else ow - width
+    return [(x1, math.floor(oh * MARKER_H * k), x1 + width, math.floor(oh * MARKER_H * (k + 1)))
+            for k in range(MARKER_CELLS)]
 
 
 def marker_bits(index: int) -> list[bool]:
@@ -261,17 +264,28 @@ def marker_bits(index: int) -> list[bool]:
 
 
 def draw_marker(frame: np.ndarray, index: int) -> None:
-    for (x1, y1, x2, y2), on in zip(marker_cells((frame.shape[1], frame.shape[0])), marker_bits(index)):
-        frame[y1:y2, x1:x2] = MARKER_ON if on else MARKER_OFF
+    """The same marker at the left and the right edge: an obscured region that grows over one (a tracked
+    plate's margin after dropped camera frames) leaves the other readable."""
+    for side in MARKER_SIDES:
+        for (x1, y1, x2, y2), on in zip(marker_cells((frame.shape[1], frame.shape[0]), side), marker_bits(index)):
+            frame[y1:y2, x1:x2] = MARKER_ON if on else MARKER_OFF
 
 
 def read_marker(frame: np.ndarray) -> int | None:
     """The frame index drawn by draw_marker, from an RGB (H, W, 3) frame of any size (the cells are
-    placed relative to the frame); None where the on/off cells are not there."""
+    placed relative to the frame): the left marker's, else the right one's; None where neither is there."""
     rgb = frame[..., :3].astype(np.float32)
     chroma = rgb[..., 1] - (rgb[..., 0] + rgb[..., 2]) / 2
+    for side in MARKER_SIDES:
+        index = _read_cells(chroma, marker_cells((frame.shape[1], frame.shape[0]), side))
+        if index is not None:
+            return index
+    return None
+
+
+def _read_cells(chroma: np.ndarray, cells) -> int | None:
     bits = []
-    for x1, y1, x2, y2 in marker_cells((frame.shape[1], frame.shape[0])):
+    for x1, y1, x2, y2 in cells:
         mx, my = max((x2 - x1) // 4, 0), max((y2 - y1) // 4, 0)
         cell = chroma[y1 + my:y2 - my, x1 + mx:x2 - mx]
         if not cell.size:
@@ -335,11 +349,11 @@ def clip_truth(clip: Clip, plates, source_wh: tuple[int, int]) -> dict:
     may well find these, so tests should neither require nor forbid them) and stats."""
     windows = frame_windows(clip, source_wh)
     frames_, ids_, dropped_ = [], [], []
-    marker_box = marker_cells(clip.size)[-1][2], marker_cells(clip.size)[-1][3]
+    left, right = marker_cells(clip.size, "left")[-1], marker_cells(clip.size, "right")[-1]
     for i, window in enumerate(windows):
         boxes, ids, dropped = map_boxes(plates, window, clip.size)
-        if clip.marker and any(b[0] < marker_box[0] and b[1] < marker_box[1] for b in boxes):
-            raise AssertionError(f"{clip.name} frame {i}: a plate overlaps the frame-index marker")
+        if clip.marker and any((b[0] < left[2] or b[2] > right[0]) and b[1] < left[3] for b in boxes):
+            raise AssertionError(f"{clip.name} frame {i}: a plate overlaps a frame-index marker")
         frames_.append([timestamp_us(i, clip.fps), [[round(v, 3) for v in b] for b in boxes]])
         ids_.append(ids)
         dropped_.append([[d[0], round(d[1], 3), [round(v, 3) for v in d[2]]] for d in dropped])
