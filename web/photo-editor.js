@@ -6,55 +6,23 @@
 // Edits are always the whole set: {removed: [detection index], added: [[x1, y1, x2, y2]]} in photo
 // pixels (py/plateblur/edits.py); `onChange()` asks for a re-render with them.
 import { attr, msg } from "./i18n/index.js";
+import { RegionEditor } from "./region-editor.js";
 
 const $ = (selector, root) => root.querySelector(selector);
-const DRAG_PX = 4;              // a pointer that moves less than this (CSS px) is a click
-const clamp01 = (v) => Math.min(1, Math.max(0, v));
 
-export class PhotoEditor {
+export class PhotoEditor extends RegionEditor {
   constructor(card, onChange) {
-    this.card = card;
+    super({ card, editor: $("[data-role=editor]", card), layer: $(".regions", card), draft: $(".draft", card),
+            undoButton: $("[data-action=undo]", card), onChange });
     this.view = $(".view", card);
-    this.editor = $("[data-role=editor]", card);
     this.viewport = $(".viewport", card);
-    this.layer = $(".regions", card);
-    this.draft = $(".draft", card);
-    this.undoButton = $("[data-action=undo]", card);
     this.zoomButton = $("[data-action=zoom]", card);
-    this.onChange = onChange;
-    this.edits = { removed: [], added: [] };
-    this.history = [];            // earlier edits, for undo
-    this.size = null;             // [W, H] of the photo
     this.proposed = [];           // [{index, region}]: the detector's regions in the last result
-    this.drag = null;
     this.wire();
   }
 
   wire() {
     const on = (el, type, fn) => el.addEventListener(type, fn);
-    on(this.editor, "pointerdown", (e) => this.pointerDown(e));
-    on(this.editor, "pointermove", (e) => this.pointerMove(e));
-    on(this.editor, "pointerup", (e) => this.pointerUp(e));
-    on(this.editor, "pointercancel", () => this.endDrag());
-    on(this.editor, "dragstart", (e) => e.preventDefault());
-    on(this.layer, "click", (e) => {
-      const control = e.target.closest("[data-action=remove-region]");
-      if (control) this.remove(control);
-    });
-    on(this.layer, "keydown", (e) => {
-      const control = e.target.closest("[data-action=remove-region]");
-      if (control && (e.key === "Delete" || e.key === "Backspace")) {
-        e.preventDefault();
-        this.remove(control);
-      }
-    });
-    on(this.card, "keydown", (e) => {
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === "z") {
-        e.preventDefault();
-        this.undo();
-      }
-    });
-    on(this.undoButton, "click", () => this.undo());
     on(this.zoomButton, "click", () => {
       const first = this.shown()[0]?.region;
       const [W, H] = this.size || [1, 1];
@@ -132,20 +100,6 @@ export class PhotoEditor {
     }
   }
 
-  place(el, [fx1, fy1, fx2, fy2]) {
-    el.style.left = `${100 * fx1}%`;
-    el.style.top = `${100 * fy1}%`;
-    el.style.width = `${100 * (fx2 - fx1)}%`;
-    el.style.height = `${100 * (fy2 - fy1)}%`;
-  }
-
-  change(mutate) {
-    this.history.push(structuredClone(this.edits));
-    mutate(this.edits);
-    this.draw();
-    this.onChange();
-  }
-
   remove(control) {
     const kind = control.dataset.kind, index = Number(control.dataset.index);
     this.focusAt = [...this.layer.querySelectorAll("[data-action=remove-region]")].indexOf(control);
@@ -155,58 +109,12 @@ export class PhotoEditor {
     });
   }
 
-  undo() {
-    if (!this.history.length) return;
-    this.edits = this.history.pop();
-    this.draw();
-    this.onChange();
-  }
-
-  // ---- pointer: drag to draw, click to zoom -----------------------------------------------------
-
-  fraction(e) {
-    const r = this.editor.getBoundingClientRect();
-    return [clamp01((e.clientX - r.left) / r.width), clamp01((e.clientY - r.top) / r.height)];
-  }
-
-  pointerDown(e) {
-    if (!this.size || this.drag || (e.pointerType === "mouse" && e.button !== 0)) return;
-    if (e.target.closest("button")) return;
-    e.preventDefault();                       // no text selection or image drag
-    try { this.editor.setPointerCapture(e.pointerId); } catch { /* a pointer the browser no longer tracks */ }
-    this.drag = { id: e.pointerId, x: e.clientX, y: e.clientY, start: this.fraction(e), moved: false };
-  }
-
-  pointerMove(e) {
-    const drag = this.drag;
-    if (!drag || e.pointerId !== drag.id) return;
-    drag.moved ||= Math.max(Math.abs(e.clientX - drag.x), Math.abs(e.clientY - drag.y)) >= DRAG_PX;
-    if (!drag.moved) return;
-    const [fx, fy] = this.fraction(e), [sx, sy] = drag.start;
-    this.place(this.draft, [Math.min(sx, fx), Math.min(sy, fy), Math.max(sx, fx), Math.max(sy, fy)]);
-    this.draft.hidden = false;
-  }
-
-  pointerUp(e) {
-    const drag = this.drag;
-    if (!drag || e.pointerId !== drag.id) return;
-    this.pointerMove(e);
-    this.endDrag();
-    const [fx, fy] = this.fraction(e);
-    if (!drag.moved) {
-      this.zoom(fx, fy);
-      return;
-    }
-    const [W, H] = this.size, [sx, sy] = drag.start;
-    const px = (f, size) => Math.round(f * size * 10) / 10;
-    const box = [px(Math.min(sx, fx), W), px(Math.min(sy, fy), H), px(Math.max(sx, fx), W), px(Math.max(sy, fy), H)];
-    if (box[2] - box[0] < 1 || box[3] - box[1] < 1) return;
+  drawn(box) {
     this.change((edits) => edits.added.push(box));
   }
 
-  endDrag() {
-    this.drag = null;
-    this.draft.hidden = true;
+  clicked(fx, fy) {
+    this.zoom(fx, fy);
   }
 
   // 1:1 around (fx, fy), or back to the whole photo.

@@ -47,7 +47,7 @@ def live_frame(app) -> np.ndarray:
 
 
 def check_obscured(image: np.ndarray, clip_frames) -> int:
-    index = media.frame_index(image)
+    index = media.frame_index(image, clip_frames)
     assert index is not None, "the frame marker is unreadable: not a camera frame?"
     original = clip_frames[index]
     assert image.shape == original.shape

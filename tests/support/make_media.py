@@ -274,13 +274,16 @@ def draw_marker(frame: np.ndarray, index: int) -> None:
 def read_marker(frame: np.ndarray) -> int | None:
     """The frame index drawn by draw_marker, from an RGB (H, W, 3) frame of any size (the cells are
     placed relative to the frame): the left marker's, else the right one's; None where neither is there."""
+    return next((index for index in read_markers(frame) if index is not None), None)
+
+
+def read_markers(frame: np.ndarray) -> list[int | None]:
+    """Each side's marker (left, right), None where it is not readable. They can differ in a lossy
+    recording: an encoder that judges blocks by brightness alone may keep a block of the marker from an
+    earlier frame (the cells differ only in colour), so callers with the clip at hand check the picture."""
     rgb = frame[..., :3].astype(np.float32)
     chroma = rgb[..., 1] - (rgb[..., 0] + rgb[..., 2]) / 2
-    for side in MARKER_SIDES:
-        index = _read_cells(chroma, marker_cells((frame.shape[1], frame.shape[0]), side))
-        if index is not None:
-            return index
-    return None
+    return [_read_cells(chroma, marker_cells((frame.shape[1], frame.shape[0]), side)) for side in MARKER_SIDES]
 
 
 def _read_cells(chroma: np.ndarray, cells) -> int | None:

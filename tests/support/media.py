@@ -97,10 +97,16 @@ def boxes_of(name: str, index: int, out: Path = MEDIA_DIR) -> tuple[list[list[fl
     return clip["frames"][index][1], [d[2] for d in clip["dropped"][index]]
 
 
-def frame_index(frame: np.ndarray) -> int | None:
-    """The frame number the generator drew at the frame's left edge (pan.* and camera.y4m frames,
-    at any size), or None where there is no readable marker. For a looping camera capture this is
-    the clip's frame, whatever the time."""
+def frame_index(frame: np.ndarray, clip_frames: list[np.ndarray] | None = None) -> int | None:
+    """The frame number the generator drew at the frame's edges (pan.* and camera.y4m frames, at any
+    size), or None where there is no readable marker. For a looping camera capture this is the clip's
+    frame, whatever the time. Where the two markers disagree (a lossy recording kept part of an earlier
+    frame's marker) and ``clip_frames`` are given, the one whose clip frame the picture matches."""
+    found = {i for i in make_media.read_markers(frame) if i is not None}
+    if len(found) > 1 and clip_frames is not None:
+        inner = np.s_[:, frame.shape[1] // 16: -(frame.shape[1] // 16)]
+        return min(found, key=lambda i: float(np.abs(frame[inner].astype(np.int16)
+                                                     - clip_frames[i][inner].astype(np.int16)).mean()))
     return make_media.read_marker(frame)
 
 

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from plateblur.settings import Settings
 from tests.support import MEDIA
 from tools.eval import evaluate, make_negatives
 from tools.eval.data import load_plates_json, read_yolo_labels, source_of
@@ -125,7 +126,7 @@ def test_tiny_run_on_three_media_photos(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     overall = result["overall"]
     assert result["data"]["photos"] == 3 and overall["plates"] == sum(len(r["plates_xyxy"]) for r in records)
-    assert result["settings"]["conf"] == 0.1 and result["settings"]["pad"] == 0.15
+    assert result["settings"]["conf"] == Settings().conf == 0.05 and result["settings"]["pad"] == 0.15
     assert set(result["by_size"]) == {"small", "medium", "large"}
     assert sum(t["plates"] for t in result["by_size"].values()) == overall["plates"]
     # the shipped model finds the plates of these dashcam frames (they were in its training data)

@@ -7,9 +7,8 @@
 // (py/plateblur/video_edits.py); `onChange()` asks for a re-export with them. The card's
 // `data-regions` holds the shown frame's regions (JSON [[x1, y1, x2, y2]], frame pixels).
 import { attr, msg, text } from "../i18n/index.js";
+import { RegionEditor } from "../region-editor.js";
 
-const DRAG_PX = 4;
-const clamp01 = (v) => Math.min(1, Math.max(0, v));
 function element(tag, props = {}, ...children) {
   const el = Object.assign(document.createElement(tag), props);
   if (tag === "button") el.type = "button";
@@ -17,19 +16,19 @@ function element(tag, props = {}, ...children) {
   return el;
 }
 
-export class VideoEditor {
+export class VideoEditor extends RegionEditor {
   constructor(canvas, player, card, onChange) {
+    const editor = element("div", { className: "editor video-editor" });
+    editor.dataset.role = "editor";
+    const layer = element("div", { className: "regions" });
+    layer.setAttribute("role", "group");
+    const draft = element("div", { className: "draft", hidden: true });
+    const undoButton = element("button", { className: "secondary", disabled: true });
+    super({ card, editor, layer, draft, undoButton, onChange });   // card gets data-regions: the shown frame's
     this.canvas = canvas;
     this.player = player;
-    this.card = card;             // gets data-regions: the shown frame's regions
-    this.onChange = onChange;
-    this.editor = element("div", { className: "editor video-editor" });
-    this.editor.dataset.role = "editor";
-    this.layer = element("div", { className: "regions" });
-    this.layer.setAttribute("role", "group");
-    this.draft = element("div", { className: "draft", hidden: true });
-    canvas.replaceWith(this.editor);
-    this.editor.append(canvas, this.layer, this.draft);
+    canvas.replaceWith(editor);
+    editor.append(canvas, layer, draft);
     const option = (value) => { const o = element("option", { value }); text(o, msg(`videoEdit.${value}`)); return o; };
     this.mode = element("select", {}, option("fixed"), option("follow"));
     this.mode.dataset.action = "region-mode";
@@ -37,7 +36,6 @@ export class VideoEditor {
     attr(this.until, "placeholder", msg("videoEdit.end"));
     this.until.type = "number";
     this.until.dataset.action = "region-until";
-    this.undoButton = element("button", { className: "secondary", disabled: true });
     text(this.undoButton, msg("videoEdit.undo"));
     this.undoButton.dataset.action = "undo";
     this.frameLabel = element("span", { className: "frame-number" });
@@ -49,35 +47,9 @@ export class VideoEditor {
                             this.frameLabel, labelled("videoEdit.mode", this.mode),
                             labelled("videoEdit.until", this.until), this.undoButton, hint);
     this.editor.after(this.controls);
-    this.edits = { removed: [], added: [] };
-    this.history = [];
     this.rows = null;             // Int32Array of frame, track, x1, y1, x2, y2 rows: the latest export's
     this.rowsEdits = null;        // the edits that export was made with (JSON)
     this.frame = null;            // index of the frame shown
-    this.wire();
-  }
-
-  wire() {
-    const on = (el, type, fn) => el.addEventListener(type, fn);
-    on(this.editor, "pointerdown", (e) => this.pointerDown(e));
-    on(this.editor, "pointermove", (e) => this.pointerMove(e));
-    on(this.editor, "pointerup", (e) => this.pointerUp(e));
-    on(this.editor, "pointercancel", () => this.endDrag());
-    on(this.layer, "click", (e) => {
-      const control = e.target.closest("[data-action=remove-region]");
-      if (control) this.remove(control);
-    });
-    on(this.layer, "keydown", (e) => {
-      const control = e.target.closest("[data-action=remove-region]");
-      if (control && (e.key === "Delete" || e.key === "Backspace")) { e.preventDefault(); this.remove(control); }
-    });
-    on(this.undoButton, "click", () => this.undo());
-    on(this.card, "keydown", (e) => {
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === "z") {
-        e.preventDefault();
-        this.undo();
-      }
-    });
   }
 
   // The export's record: its rows, made with `edits` (the whole set sent for it).
@@ -154,20 +126,6 @@ export class VideoEditor {
     this.undoButton.disabled = !this.history.length;
   }
 
-  place(el, [fx1, fy1, fx2, fy2]) {
-    el.style.left = `${100 * fx1}%`;
-    el.style.top = `${100 * fy1}%`;
-    el.style.width = `${100 * (fx2 - fx1)}%`;
-    el.style.height = `${100 * (fy2 - fy1)}%`;
-  }
-
-  change(mutate) {
-    this.history.push(structuredClone(this.edits));
-    mutate(this.edits);
-    this.draw();
-    this.onChange();
-  }
-
   remove(control) {
     const track = Number(control.dataset.track);
     this.change((edits) => {
@@ -176,54 +134,12 @@ export class VideoEditor {
     });
   }
 
-  undo() {
-    if (!this.history.length) return;
-    this.edits = this.history.pop();
-    this.draw();
-    this.onChange();
-  }
+  // Drawing only on a paused frame, from that frame on.
+  canDraw() { return this.frame !== null; }
+  dragContext() { return { frame: this.frame }; }
 
-  // ---- pointer: drag on a paused frame to add a region ----------------------------------------------
-
-  fraction(e) {
-    const r = this.editor.getBoundingClientRect();
-    return [clamp01((e.clientX - r.left) / r.width), clamp01((e.clientY - r.top) / r.height)];
-  }
-
-  pointerDown(e) {
-    if (this.frame === null || this.drag || (e.pointerType === "mouse" && e.button !== 0)) return;
-    if (e.target.closest("button")) return;
-    e.preventDefault();
-    try { this.editor.setPointerCapture(e.pointerId); } catch { /* a pointer the browser no longer tracks */ }
-    this.drag = { id: e.pointerId, x: e.clientX, y: e.clientY, start: this.fraction(e), moved: false, frame: this.frame };
-  }
-
-  pointerMove(e) {
-    const drag = this.drag;
-    if (!drag || e.pointerId !== drag.id) return;
-    drag.moved ||= Math.max(Math.abs(e.clientX - drag.x), Math.abs(e.clientY - drag.y)) >= DRAG_PX;
-    if (!drag.moved) return;
-    const [fx, fy] = this.fraction(e), [sx, sy] = drag.start;
-    this.place(this.draft, [Math.min(sx, fx), Math.min(sy, fy), Math.max(sx, fx), Math.max(sy, fy)]);
-    this.draft.hidden = false;
-  }
-
-  pointerUp(e) {
-    const drag = this.drag;
-    if (!drag || e.pointerId !== drag.id) return;
-    this.pointerMove(e);
-    this.endDrag();
-    if (!drag.moved) return;
-    const [W, H] = this.size, [fx, fy] = this.fraction(e), [sx, sy] = drag.start;
-    const px = (f, size) => Math.round(f * size * 10) / 10;
-    const box = [px(Math.min(sx, fx), W), px(Math.min(sy, fy), H), px(Math.max(sx, fx), W), px(Math.max(sy, fy), H)];
-    if (box[2] - box[0] < 1 || box[3] - box[1] < 1) return;
+  drawn(box, drag) {
     const until = this.until.value === "" ? null : Math.max(drag.frame, Math.round(Number(this.until.value)) - 1);
     this.change((edits) => edits.added.push({ frame: drag.frame, box, mode: this.mode.value, until }));
-  }
-
-  endDrag() {
-    this.drag = null;
-    this.draft.hidden = true;
   }
 }
