@@ -88,12 +88,17 @@ def pad_boxes(xyxy: np.ndarray, pad: float, min_pad_px: float, resolution_wh: tu
     return clip_boxes(grown, resolution_wh)
 
 
-def to_pixel_regions(xyxy: np.ndarray, resolution_wh: tuple[int, int]) -> np.ndarray:
-    """Whole-pixel regions int32 (N, 4) that cover each box completely (floor/ceil), clipped;
-    boxes that cover no pixel are dropped."""
+def pixel_cover(xyxy: np.ndarray, resolution_wh: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-pixel regions int32 (N, 4) that cover each box completely (floor/ceil), clipped, and
+    bool (N,): which of them cover any pixel."""
     boxes = clip_boxes(xyxy, resolution_wh)
     regions = np.concatenate([np.floor(boxes[:, :2]), np.ceil(boxes[:, 2:])], axis=1).astype(np.int32)
-    ok = (regions[:, 2] > regions[:, 0]) & (regions[:, 3] > regions[:, 1])
+    return regions, (regions[:, 2] > regions[:, 0]) & (regions[:, 3] > regions[:, 1])
+
+
+def to_pixel_regions(xyxy: np.ndarray, resolution_wh: tuple[int, int]) -> np.ndarray:
+    """``pixel_cover``'s regions; boxes that cover no pixel are dropped."""
+    regions, ok = pixel_cover(xyxy, resolution_wh)
     return regions[ok]
 
 

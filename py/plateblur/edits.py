@@ -12,7 +12,7 @@ import numpy as np
 
 from .boxes import to_pixel_regions
 from .detections import Detections
-from .pipeline import regions_for, select_indices
+from .pipeline import covering, select_indices
 from .settings import Settings
 
 
@@ -56,26 +56,14 @@ def plan(detections: Detections, frame_wh: tuple[int, int], settings: Settings, 
     """The regions for the detections at the settings' threshold, less the removed ones, plus the drawn ones."""
     indices = [i for i in select_indices(detections, settings.conf).tolist() if i not in edits.removed]
     kept = detections[np.asarray(indices, np.intp)]
-    regions, ids = [], []
-    for i, box in zip(indices, regions_for_each(kept, frame_wh, settings)):
-        if box is not None:
-            regions.append(box)
-            ids.append(f"d{i}")
+    detected, rows = covering(kept, frame_wh, settings)
+    regions, ids = list(detected), [f"d{indices[k]}" for k in rows.tolist()]
     for j, box in enumerate(edits.added):
         drawn = to_pixel_regions(np.asarray([_ordered(box)], np.float32), frame_wh)
         if len(drawn):
             regions.append(drawn[0])
             ids.append(f"a{j}")
     return Plan(kept, np.asarray(regions, np.int32).reshape(-1, 4), ids)
-
-
-def regions_for_each(kept: Detections, frame_wh: tuple[int, int], settings: Settings) -> list[np.ndarray | None]:
-    """``regions_for`` one box at a time, so each region keeps its box's place (None: no pixel)."""
-    out = []
-    for k in range(len(kept)):
-        region = regions_for(kept[k], frame_wh, settings)
-        out.append(region[0] if len(region) else None)
-    return out
 
 
 def _ordered(box) -> tuple[float, float, float, float]:

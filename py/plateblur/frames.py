@@ -14,7 +14,6 @@ import numpy as np
 from . import pipeline
 from .clock import StageClock
 from .settings import Settings
-from .edits import regions_for_each
 from .track import Tracker
 from .video_edits import Replay, TrackRecord
 
@@ -99,11 +98,8 @@ class FrameProcessor(_Frames):
             self._since_update = 0
         else:
             tracked = self.tracker.predict(self._since_update)
-        pairs = [(t, region) for t, region in zip(tracked.tracker_id.tolist(),
-                                                 regions_for_each(tracked, rgb.shape[1::-1], self.settings))
-                 if region is not None]
-        return (np.asarray([t for t, _ in pairs], np.int64),
-                np.asarray([r for _, r in pairs], np.int32).reshape(-1, 4), detect_now)
+        regions, rows = pipeline.covering(tracked, rgb.shape[1::-1], self.settings)
+        return np.asarray(tracked.tracker_id, np.int64)[rows], regions, detect_now
 
 
 class ReplayProcessor(_Frames):

@@ -11,7 +11,7 @@ from typing import Awaitable, Callable
 
 import numpy as np
 
-from .boxes import box_area, clip_boxes, contained_in_other, nms_union, pad_boxes, to_pixel_regions, turn_boxes
+from .boxes import box_area, clip_boxes, contained_in_other, nms_union, pad_boxes, pixel_cover, turn_boxes
 from .clock import StageClock
 from .decode import decode_yolo
 from .detections import Detections
@@ -104,7 +104,14 @@ def select_indices(detections: Detections, conf: float) -> np.ndarray:
 
 def regions_for(kept: Detections, frame_wh: tuple[int, int], settings: Settings) -> np.ndarray:
     """The whole-pixel regions (int32 (N, 4)) that hide the boxes of ``kept``, padded."""
-    return to_pixel_regions(pad_boxes(kept.xyxy, settings.pad, settings.min_pad_px, frame_wh), frame_wh)
+    return covering(kept, frame_wh, settings)[0]
+
+
+def covering(kept: Detections, frame_wh: tuple[int, int], settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """``regions_for``, and for each region the index in ``kept`` of its box (a box that covers no
+    pixel has no region)."""
+    regions, ok = pixel_cover(pad_boxes(kept.xyxy, settings.pad, settings.min_pad_px, frame_wh), frame_wh)
+    return regions[ok], np.flatnonzero(ok)
 
 
 def render(frame: np.ndarray, detections: Detections, settings: Settings) -> Rendered:
