@@ -142,17 +142,6 @@ class Replay:
         return np.asarray(ids, np.int64), np.asarray(regions, np.int32).reshape(-1, 4)
 
 
-def replay(rows: np.ndarray, failed, edits: VideoEdits, frames) -> TrackRecord:
-    """The edited record of a whole video (``frames``: its H x W x 3 frames, in order)."""
-    out, plan = TrackRecord(), Replay(rows, failed, edits)
-    for index, rgb in enumerate(frames):
-        if index in plan.failed:
-            out.fail(index)
-        else:
-            out.add(index, *plan.at(index, rgb))
-    return out
-
-
 class Follower:
     """Follows the content of a box from frame to frame: the box moves (never resizes) to where
     the frame's luma best matches what it held (zero-mean sum of squared differences, compared as

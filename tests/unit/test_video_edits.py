@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 from tests.unit.test_frames import AsyncModel, FakeJob, Frame, plate_frame, run
 
-from plateblur.frames import FrameProcessor, ReplayProcessor
+from plateblur.frames import FrameProcessor, ReplayProcessor, run_sync
 from plateblur.settings import Settings
-from plateblur.video_edits import (Drawn, EditError, Follower, Replay, TrackRecord, VideoEdits, drawn_id,
-                                   replay)
+from plateblur.video_edits import Drawn, EditError, Follower, Replay, TrackRecord, VideoEdits, drawn_id
 
 W, H = 320, 240
 
@@ -18,6 +17,15 @@ W, H = 320, 240
 def rows_of(*tracks):
     """Rows frame, track, x1, y1, x2, y2 of tracks given as (id, {frame: box})."""
     return np.asarray([[f, t, *box] for t, boxes in tracks for f, box in boxes.items()], np.int32)
+
+
+def replay(rows, failed, edits: VideoEdits, frames) -> TrackRecord:
+    """What a re-export obscures on each of ``frames``: ReplayProcessor's record of the pass."""
+    record = TrackRecord()
+    processor = ReplayProcessor(Replay(rows, failed, edits), Settings(), record=record)
+    for rgb in frames:
+        run_sync(processor.process(rgb))
+    return record
 
 
 def blank(n=6):
