@@ -108,9 +108,8 @@ async def process_video(item_id: str, file, values):
     The result's ``tracks`` (Int32Array, rows of frame, track, x1, y1, x2, y2) and ``failed_list``
     record what was obscured where, for ``reexport_video``."""
     try:
-        record = TrackRecord()
-        processor = FrameProcessor(await _models().stream(), _settings(values), record=record)
-        return await _video(item_id, file, processor, record)
+        processor = FrameProcessor(await _models().stream(), _settings(values), record=TrackRecord())
+        return await _video(item_id, file, processor)
     except Exception as exc:
         return _failure(item_id, exc)
 
@@ -124,14 +123,13 @@ async def reexport_video(item_id: str, file, values, recorded, edits):
         frame_count = int(recorded.frames)
         plain = edits.to_py() if hasattr(edits, "to_py") else edits
         replay = Replay(rows, recorded.failed_list.to_py(), VideoEdits.from_plain(plain, frame_count))
-        record = TrackRecord()
-        return await _video(item_id, file, ReplayProcessor(replay, _settings(values), record=record), record)
+        return await _video(item_id, file, ReplayProcessor(replay, _settings(values), record=TrackRecord()))
     except Exception as exc:
         return _failure(item_id, exc)
 
 
-async def _video(item_id: str, file, processor, record: TrackRecord):
-    """The frame loop over a video file, and its result."""
+async def _video(item_id: str, file, processor):
+    """The frame loop over a video file, and its result (with ``processor.record``)."""
     job = bridge.FrameJob(await bridge.frames_js.openVideo(item_id, file))
     started = time.perf_counter()
     try:
@@ -145,8 +143,9 @@ async def _video(item_id: str, file, processor, record: TrackRecord):
                     "frames": frames, "failed_frames": processor.failed, "max_regions": processor.most_regions,
                     "fps": round(frames / seconds, 2), "stage_ms": processor.clock.per_frame_ms(frames),
                     "mime": str(export.mime), "extension": str(export.extension),
-                    "notes": list(export.notes.to_py()), "data": export.data, "failed_list": record.failed})
-    reply.tracks = bridge.to_int32array(record.rows)
+                    "notes": list(export.notes.to_py()), "data": export.data,
+                    "failed_list": processor.record.failed})
+    reply.tracks = bridge.to_js(processor.record.rows.reshape(-1))
     return reply
 
 

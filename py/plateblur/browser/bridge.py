@@ -35,14 +35,6 @@ def to_uint8array(data):
     return array
 
 
-def to_int32array(values: np.ndarray):
-    """A JS Int32Array copy of an int32 numpy array, flattened."""
-    flat = np.ascontiguousarray(values, np.int32).reshape(-1)
-    array = js.Int32Array.new(len(flat))
-    array.assign(flat)
-    return array
-
-
 def to_object(value: dict):
     """A Python dict as a plain JS object (nested dicts and lists too)."""
     return to_js(value, dict_converter=js.Object.fromEntries)
