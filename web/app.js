@@ -231,7 +231,7 @@ async function processItem(item) {
 // A processed video again, with the person's edits, in turn with the other files: no detector run.
 function reexportItem(item, record, edits) {
   const run = queue.then(() => client.api.reexport_video(item.id, item.file, settings.values(), record, edits))
-    .catch((error) => ({ ok: false, error: error?.message || String(error) }));
+    .catch(failure);
   queue = run.then((result) => {
     for (const release of (item.replaced || []).splice(0)) release({ remove: true });   // the exports it replaced
     if (!result.ok) releaseExport(item);

@@ -1,5 +1,5 @@
 // A video's result card: progress, cancel, the in-sync player and the export's download.
-import { $, Card, errorMessage } from "../card.js";
+import { $, Card, errorMessage, failure } from "../card.js";
 import { attr, decimal, msg, text } from "../i18n/index.js";
 import { OriginalFrames } from "./original.js";
 import { VideoEditor } from "./editor.js";
@@ -147,7 +147,7 @@ export class VideoCard extends Card {
         try {
           result = await this.reexport(this.record, edits);
         } catch (error) {
-          result = { ok: false, error: error?.message || String(error) };
+          result = failure(error);
         }
       } while (generation !== this.generation && result.ok);
       this.exporting = null;
