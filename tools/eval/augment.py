@@ -136,6 +136,17 @@ def copies(sample: Sample, donors: list[Sample]) -> dict[str, tuple[Image.Image,
     return out
 
 
+def copy_name(kind: str, original: Path) -> str:
+    """The file stem of a copy: ``aug<kind>-<original stem>``."""
+    return f"aug{kind}-{original.stem}"
+
+
+def parse_copy(path: Path) -> tuple[str, str]:
+    """(kind, original stem) of a copy's file."""
+    head, original = Path(path).stem.split("-", 1)
+    return head[3:], original
+
+
 _DONORS: list[Sample] = []
 
 
@@ -148,7 +159,7 @@ def _write(job: tuple[Sample, Path]) -> list[str]:
     sample, out = job
     written = []
     for kind, (image, boxes) in copies(sample, _DONORS).items():
-        name = f"aug{kind}-{sample.path.stem}"
+        name = copy_name(kind, sample.path)
         image.save(out / "images" / f"{name}.jpg", quality=90)
         (out / "labels" / f"{name}.txt").write_text(yolo_lines(boxes, image.size))
         written.append(str((out / "images" / f"{name}.jpg").resolve()))
@@ -178,7 +189,7 @@ def main(argv=None) -> int:
     written = build(a.data, a.out, a.workers, a.limit)
     kinds = {}
     for f in written:
-        kind = Path(f).name.split("-", 1)[0][3:]
+        kind = parse_copy(Path(f))[0]
         kinds[kind] = kinds.get(kind, 0) + 1
     print(f"augment: {len(written)} extra photos in {a.out} ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})",
           file=sys.stderr)

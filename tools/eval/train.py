@@ -32,6 +32,7 @@ from pathlib import Path
 
 from tools import REPO_ROOT, SHARED
 
+from .augment import parse_copy
 from .data import DEFAULT_DATA, IMAGE_SUFFIXES
 from .inference import file_sha256
 
@@ -64,7 +65,7 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra:
     if extra:
         held = {p.stem for p in hold}
         listed = [Path(line) for line in (extra / "list.txt").read_text().split()]
-        extras = [p for p in listed if p.stem.split("-", 1)[1] not in held]
+        extras = [p for p in listed if parse_copy(p)[1] not in held]
         train = train + extras
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "train.txt").write_text("".join(f"{p}\n" for p in train))
@@ -74,8 +75,8 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra:
                     f"path: {run_dir}\ntrain: {run_dir / 'train.txt'}\nval: {run_dir / 'holdout.txt'}\n"
                     f"names:\n  0: plate\n")
     kinds: dict[str, int] = {}
-    for p in extras:                                   # augment.py names: aug<kind>-<original stem>
-        kind = p.name.split("-", 1)[0][3:]
+    for p in extras:
+        kind = parse_copy(p)[0]
         kinds[kind] = kinds.get(kind, 0) + 1
     return {"yaml": str(yaml), "root": str(data), "train_photos": len(train), "extra_photos": len(extras),
             "extra_kinds": dict(sorted(kinds.items())),
