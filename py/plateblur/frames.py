@@ -13,6 +13,7 @@ import numpy as np
 
 from . import pipeline
 from .clock import StageClock
+from .frame_pixels import ArrayFrame, FramePixels
 from .settings import Settings
 from .track import Tracker
 from .video_edits import Replay, TrackRecord
@@ -48,18 +49,22 @@ class _Frames:
         self.failed = 0
         self.most_regions = 0
 
-    async def _regions(self, rgb: np.ndarray, gap: int, index: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    async def _regions(self, frame: FramePixels, gap: int, index: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """(track ids, whole-pixel regions, whether the detector ran) of the frame."""
         raise NotImplementedError
 
-    async def process(self, rgb: np.ndarray, gap: int = 1) -> FrameResult:
-        """Regions and obscured pixels for one H x W x 3 uint8 frame. ``gap``: source frames since
-        the previous call (1 unless the source dropped frames; dropped frames widen the margins)."""
+    async def process(self, frame: "np.ndarray | FramePixels", gap: int = 1) -> FrameResult:
+        """Regions and obscured pixels for one frame: H x W x 3 uint8, or pixels read as needed
+        (``frame_pixels``: the page reads only the detector's scaled windows and the regions). ``gap``:
+        source frames since the previous call (1 unless the source dropped frames; dropped frames
+        widen the margins)."""
         index, detected = self.processed, False
         self.processed += 1
         try:
-            ids, regions, detected = await self._regions(rgb, gap, index)
-            regions, patches = pipeline.region_patches(rgb, regions, self.settings)
+            frame = frame if isinstance(frame, FramePixels) else ArrayFrame(frame)
+            ids, regions, detected = await self._regions(frame, gap, index)
+            regions = np.asarray(regions, np.int32).reshape(-1, 4)
+            patches = pipeline.obscure_packed(await frame.region_rgba(regions), regions, self.settings)
             self.clock.lap("obscure")
         except Exception as exc:  # fail closed: the caller hides this frame whole
             self.failed += 1
@@ -88,17 +93,17 @@ class FrameProcessor(_Frames):
         self.tracker = Tracker()
         self._since_update = 0    # source frames since the tracker's last update
 
-    async def _regions(self, rgb, gap, index):
+    async def _regions(self, frame, gap, index):
         self._since_update += max(1, gap)
         detect_now = index % self.settings.detect_every == 0
         if detect_now:
-            found = await pipeline.detect_async(rgb, self.model, self.model.input_wh, self.settings, self.clock,
+            found = await pipeline.detect_async(frame, self.model, self.model.input_wh, self.settings, self.clock,
                                                  dynamic=self.model.dynamic)
             tracked = self.tracker.update(pipeline.select(found, self.settings.conf), frames=self._since_update)
             self._since_update = 0
         else:
             tracked = self.tracker.predict(self._since_update)
-        regions, rows = pipeline.covering(tracked, rgb.shape[1::-1], self.settings)
+        regions, rows = pipeline.covering(tracked, frame.size, self.settings)
         return np.asarray(tracked.tracker_id, np.int64)[rows], regions, detect_now
 
 
@@ -112,8 +117,8 @@ class ReplayProcessor(_Frames):
         super().__init__(settings, clock, record)
         self.replay = replay
 
-    async def _regions(self, rgb, gap, index):
-        ids, regions = self.replay.at(index, rgb)       # also for a failed frame: followed regions go on
+    async def _regions(self, frame, gap, index):
+        ids, regions = self.replay.at(index, await frame.rgb())   # also for a failed frame: followed regions go on
         if index in self.replay.failed:
             raise FrameFailedBefore(f"frame {index} failed when the video was processed")
         return ids, regions, False

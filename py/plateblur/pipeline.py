@@ -16,9 +16,10 @@ from .clock import StageClock
 from .decode import decode_yolo
 from .detections import Detections
 from .obscure import OBSCURERS
-from .preprocess import Letterbox, input_for, letterbox
+from .frame_pixels import ArrayFrame, FramePixels, check_rgb, pack_rgba
+from .preprocess import Letterbox, input_for, letterbox_fitted
 from .settings import DETECTION_FLOOR, Settings
-from .tiling import plan_windows
+from .tiling import Window, fit, plan
 
 FRAGMENT_SHARE = 0.8   # a box this much inside a larger kept box is a tile fragment of it
 TILE_BOX_SHARE = 0.5   # tiles look for small plates; a box over half a tile wide or high is an artefact
@@ -43,26 +44,20 @@ class Rendered:
     regions: np.ndarray
 
 
+def job_for(window: Window, fitted: np.ndarray, frame_wh: tuple[int, int]) -> Job:
+    """The model input of ``window`` from its ``fitted`` pixels (``fit``, or a browser's canvas scaler)."""
+    x1, y1, x2, y2 = window.box
+    tensor, box = letterbox_fitted(fitted, (x2 - x1, y2 - y1), window.input_wh)
+    turned_wh = frame_wh[::-1] if window.turns % 2 else tuple(frame_wh)
+    return Job(tensor, Letterbox(box.scale_xy, box.pad_xy, turned_wh, (x1, y1)), window.tile_wh, window.turns)
+
+
 def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float,
             turns: tuple[int, ...] = (0,)) -> list[Job]:
-    """Model inputs for ``frame`` (H, W, 3 uint8 RGB): the whole frame, plus tiles if it is large.
-    ``turns``: also search the frame turned by these quarter turns counter-clockwise (the thorough
-    mode: the detector misses plates in a sideways picture); 0 must come first."""
-    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-        raise ValueError(f"expected an H x W x 3 uint8 frame, got {frame.dtype} {frame.shape}")
-    if not turns or turns[0] != 0:
-        raise ValueError(f"turns must start with 0 (the frame as it is), not {turns}")
-    jobs = []
-    for turn in turns:
-        view = np.rot90(frame, turn) if turn else frame      # a view: letterbox copies what it needs
-        h, w = view.shape[:2]
-        view_wh = input_wh[::-1] if turn % 2 else input_wh   # a frame's input (input_for), turned with it
-        tile_wh = (round(view_wh[0] * max_downscale), round(view_wh[1] * max_downscale))
-        for i, (x1, y1, x2, y2) in enumerate(plan_windows((w, h), view_wh, max_downscale)):
-            tensor, box = letterbox(np.ascontiguousarray(view[y1:y2, x1:x2]), view_wh)
-            jobs.append(Job(tensor, Letterbox(box.scale_xy, box.pad_xy, (w, h), (x1, y1)),
-                            None if i == 0 else tile_wh, turn))
-    return jobs
+    """Model inputs for ``frame`` (H, W, 3 uint8 RGB): the windows of ``plan``, each fitted and letterboxed."""
+    check_rgb(frame)
+    frame_wh = frame.shape[1::-1]
+    return [job_for(window, fit(frame, window), frame_wh) for window in plan(frame_wh, input_wh, max_downscale, turns)]
 
 
 def _decode(output: np.ndarray, job: Job) -> Detections:
@@ -138,16 +133,16 @@ def obscured_patches(frame: np.ndarray, kept: Detections, settings: Settings) ->
 def region_patches(frame: np.ndarray, regions: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """``obscured_patches`` for exact whole-pixel ``regions`` (int (N, 4), inside the frame)."""
     regions = np.asarray(regions, np.int32).reshape(-1, 4)
-    sizes = [(x2 - x1) * (y2 - y1) * 4 for x1, y1, x2, y2 in regions.tolist()]
-    packed = np.empty(sum(sizes), np.uint8)
-    obscurer, offset = OBSCURERS[settings.mode](), 0
-    for (x1, y1, x2, y2), size in zip(regions.tolist(), sizes):
-        patch = packed[offset:offset + size].reshape(y2 - y1, x2 - x1, 4)   # a view: filled in place
-        patch[:, :, :3] = frame[y1:y2, x1:x2, :3]
-        patch[:, :, 3] = 255
-        obscurer.apply(patch, np.array([[0, 0, x2 - x1, y2 - y1]]), settings.strength)   # in place, in packed
-        offset += size
-    return regions, packed
+    return regions, obscure_packed(pack_rgba(frame, regions), regions, settings)
+
+
+def obscure_packed(packed: np.ndarray, regions: np.ndarray, settings: Settings) -> np.ndarray:
+    """Obscures, in place, the regions' RGBA pixels packed one after the other (``pack_rgba``, or a
+    canvas's pixels read region by region); returns ``packed``."""
+    obscurer = OBSCURERS[settings.mode]()
+    for (x1, y1, x2, y2), patch in zip(regions.tolist(), unpack_patches(regions, packed)):
+        obscurer.apply(patch, np.array([[0, 0, x2 - x1, y2 - y1]]), settings.strength)   # a view: in packed
+    return packed
 
 
 def unpack_patches(regions: np.ndarray, packed: np.ndarray) -> list[np.ndarray]:
@@ -168,13 +163,17 @@ def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_w
     return finish([model(job.tensor) for job in jobs], jobs, settings.iou)
 
 
-async def detect_async(frame: np.ndarray, model: Callable[[np.ndarray], Awaitable[np.ndarray]],
+async def detect_async(frame: "np.ndarray | FramePixels", model: Callable[[np.ndarray], Awaitable[np.ndarray]],
                        input_wh: tuple[int, int], settings: Settings, clock: StageClock | None = None,
                        on_pass: Callable[[int, int], None] | None = None, dynamic: bool = False) -> Detections:
-    """``detect`` for an awaitable model (onnxruntime-web in the page). ``clock`` gets the laps
-    preprocess, run and postprocess; ``on_pass(i, n)`` is called before each of the n model runs."""
+    """``detect`` for an awaitable model (onnxruntime-web in the page). ``frame``: H x W x 3 uint8, or
+    a frame whose pixels are read as needed (``frame_pixels.FramePixels``: the page's canvas scales the
+    windows itself). ``clock`` gets the laps preprocess, run and postprocess; ``on_pass(i, n)`` is
+    called before each of the n model runs."""
     clock = clock or StageClock()
-    jobs = prepare(frame, input_for(frame.shape[1::-1], input_wh, dynamic), settings.max_downscale, settings.turns)
+    pixels = frame if isinstance(frame, FramePixels) else ArrayFrame(frame)
+    windows = plan(pixels.size, input_for(pixels.size, input_wh, dynamic), settings.max_downscale, settings.turns)
+    jobs = [job_for(window, fitted, pixels.size) for window, fitted in zip(windows, await pixels.fitted(windows))]
     clock.lap("preprocess")
     outputs = []
     for i, job in enumerate(jobs):

@@ -50,16 +50,31 @@ def resize(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize(size_wh, Image.BILINEAR))
 
 
+def fitted_size(window_wh: tuple[int, int], input_wh: tuple[int, int]) -> tuple[int, int]:
+    """The size a ``window_wh`` window is resized to when letterboxed into ``input_wh`` (aspect kept)."""
+    w, h = window_wh
+    scale = min(input_wh[0] / w, input_wh[1] / h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
 def letterbox(frame: np.ndarray, input_wh: tuple[int, int]) -> tuple[np.ndarray, Letterbox]:
     """Fit ``frame`` (H, W, 3 uint8) into ``input_wh`` keeping its aspect ratio, centred on grey.
     Returns the (1, 3, H, W) float32 tensor in 0..1 and the mapping back."""
-    h, w = frame.shape[:2]
+    fitted = resize(frame, fitted_size(frame.shape[1::-1], input_wh))
+    return letterbox_fitted(fitted, frame.shape[1::-1], input_wh)
+
+
+def letterbox_fitted(fitted: np.ndarray, source_wh: tuple[int, int], input_wh: tuple[int, int]) -> tuple[np.ndarray, Letterbox]:
+    """``letterbox`` of a frame of ``source_wh`` already resized to ``fitted_size`` (H, W, 3 or more
+    channels, uint8: the first three are RGB; a browser's canvas scaler gives RGBA)."""
+    w, h = source_wh
     in_w, in_h = input_wh
-    scale = min(in_w / w, in_h / h)
-    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    new_h, new_w = fitted.shape[:2]
+    if (new_w, new_h) != fitted_size(source_wh, input_wh):
+        raise ValueError(f"a {w}x{h} window fits {input_wh} at {fitted_size(source_wh, input_wh)}, not {new_w}x{new_h}")
     left = (in_w - new_w) // 2
     top = (in_h - new_h) // 2
     tensor = np.full((1, 3, in_h, in_w), PAD_VALUE / 255, dtype=np.float32)
-    np.multiply(resize(frame, (new_w, new_h)).transpose(2, 0, 1), np.float32(1 / 255),
+    np.multiply(fitted[:, :, :3].transpose(2, 0, 1), np.float32(1 / 255),
                 out=tensor[0, :, top:top + new_h, left:left + new_w])
     return tensor, Letterbox(scale_xy=(new_w / w, new_h / h), pad_xy=(left, top), source_wh=(w, h))

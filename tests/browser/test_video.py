@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import subprocess
 import zipfile
 
@@ -209,3 +210,30 @@ def test_a_queued_video_that_is_cancelled_never_starts(app, clips):
         assert card.locator(".status").text_content() == "Cancelled"
         assert card.locator("a[download]").is_hidden()
     assert queued.locator(".frames").evaluate("p => p.value") == 0, "the cancelled video was processed"
+
+
+@pytest.mark.parametrize(("scale", "frames"), [(2, 60), (3, 24)])
+def test_a_large_video_is_read_through_the_canvas_scaler_and_every_plate_is_hidden(app, clips, tmp_path, scale, frames):
+    """pan.mp4 upscaled: at 1280x720 the detector's window is the whole frame scaled by the canvas; at
+    1920x1080 also four tiles (the frame shrinks 3 times, more than max_downscale). Only the windows and
+    the regions cross to Python (bridge.PageFrame); the plates must be hidden all the same."""
+    w, h = 640 * scale, 360 * scale
+    large = tmp_path / f"pan-{w}x{h}.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(clips / "pan.mp4"), "-frames:v", str(frames),
+                    "-vf", f"scale={w}:{h}:flags=bicubic", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16",
+                    "-an", str(large)], check=True)
+    app.upload([large])
+    card = app.result(large.name)
+    assert card.get_attribute("data-state") == "done", card.locator(".status").text_content()
+    out = tmp_path / "out.mp4"
+    out.write_bytes(app.download(card)[1])
+    before, _ = media.read_video(large)
+    after, _ = media.read_video(out)
+    assert len(after) == len(before) == frames and after[0].shape == (h, w, 3)
+    leaks = []
+    for i, (original, output) in enumerate(zip(before, after)):
+        must, _ = media.boxes_of("pan.mp4", i)
+        leaks += [(i, box) for box in must
+                  if not media.plate_obscured(original, output, [v * scale for v in box])]
+    assert not leaks, f"{len(leaks)} plate(s) visible, first: {leaks[:5]}"
+    assert json.loads(card.get_attribute("data-regions")), "no regions reported"

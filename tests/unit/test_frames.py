@@ -8,9 +8,11 @@ import pytest
 from tests.support.helpers import BrightBoxModel, coverage, make_frame
 
 from plateblur.browser import streams
+from plateblur.frame_pixels import ArrayFrame, FramePixels
 from plateblur.frames import FrameProcessor, run_sync
 from plateblur.pipeline import unpack_patches
 from plateblur.settings import Settings
+from plateblur.tiling import plan_windows
 
 
 class AsyncModel:
@@ -32,6 +34,7 @@ class AsyncModel:
 class Frame:
     def __init__(self, rgb, gap=1, settings=None):
         self.rgb, self.gap, self.settings = rgb, gap, settings
+        self.pixels = rgb
 
 
 class FakeJob:
@@ -158,3 +161,48 @@ def test_run_sync_refuses_a_coroutine_that_waits():
 
     with pytest.raises(RuntimeError, match="waited on something"):
         run_sync(waits())
+
+
+class CanvasLike(FramePixels):
+    """Pixels served as the page's canvas serves them (browser.bridge.PageFrame): the detector's windows
+    already fitted, the regions' pixels cut out; asking for the whole frame fails the test."""
+
+    def __init__(self, rgb):
+        self._frame = ArrayFrame(rgb)
+        self.size = self._frame.size
+        self.calls = []
+
+    async def rgb(self):
+        raise AssertionError("the whole frame was read")
+
+    async def fitted(self, windows):
+        self.calls.append(("fitted", len(windows)))
+        return [np.dstack([f, np.full(f.shape[:2], 255, np.uint8)]) for f in await self._frame.fitted(windows)]   # RGBA, like a canvas
+
+    async def region_rgba(self, regions):
+        self.calls.append(("regions", len(regions)))
+        return await self._frame.region_rgba(regions)
+
+
+@pytest.mark.parametrize("size", [(320, 240), (1920, 1080)])       # one window; the whole frame and tiles
+def test_a_frame_read_window_by_window_gives_what_the_whole_frame_gives(size):
+    w, h = size
+    frame = make_frame(w, h, 20)
+    frame[h // 2:h // 2 + 12, w // 3:w // 3 + 40] = 230
+    frame[h // 2 + 4:h // 2 + 8, w // 3 + 5:w // 3 + 35:3] = 0
+    whole = run_sync(FrameProcessor(AsyncModel(), Settings()).process(frame))
+    canvas = CanvasLike(frame)
+    windowed = run_sync(FrameProcessor(AsyncModel(), Settings()).process(canvas))
+    assert len(whole.regions) == 1
+    np.testing.assert_array_equal(windowed.regions, whole.regions)
+    np.testing.assert_array_equal(windowed.patches, whole.patches)
+    windows = len(plan_windows(size, (640, 640), Settings().max_downscale))
+    assert canvas.calls == [("fitted", windows), ("regions", 1)]
+
+
+def test_frames_between_detections_read_only_their_regions():
+    processor = FrameProcessor(AsyncModel(), Settings(detect_every=2))
+    frames = [CanvasLike(plate_frame(40 + i)[0]) for i in range(2)]
+    results = [run_sync(processor.process(frame)) for frame in frames]
+    assert [r.detected for r in results] == [True, False]
+    assert frames[1].calls == [("regions", 1)]

@@ -36,11 +36,13 @@ def main() -> None:
             latencies.append(float(app.page.evaluate(read)["latency"]))
         last, elapsed = app.page.evaluate(read), time.perf_counter() - started
         app.page.click("[data-action=camera-stop]")
+        app.page.wait_for_timeout(500)
+        bare += time_stream_model(app, clip_wh)[0]       # before and after: the machine's speed drifts
         app.close()
     shown = int(last["shown"]) - int(first["shown"])
     received = int(last["received"]) - int(first["received"])
     model_fps = 1000 / statistics.median(bare)
-    print(f"bare session.run: median {statistics.median(bare):.1f} ms -> {model_fps:.2f} fps model-bound")
+    print(f"bare session.run, before and after: median {statistics.median(bare):.1f} ms -> {model_fps:.2f} fps model-bound")
     print(f"over {elapsed:.0f} s: {shown / elapsed:.2f} fps displayed ({shown / elapsed / model_fps:.0%} of model-bound), "
           f"camera delivered {received / elapsed:.1f} fps, {shown / max(received, 1):.1%} of its frames shown")
     print(f"latency, camera frame read to display: median {statistics.median(latencies):.0f} ms "

@@ -16,13 +16,14 @@ import statistics
 
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
 from tests.support.page_driver import App, chromium, local_site
+from tools.bench import bare_runs
 
 SHAPES = ["640x640", "640x384", "480x288", "416x256"]     # the square, then 16:9 at long sides 640, 480, 416
 
 
 def time_runs(app: App, runs: int, w: int, h: int) -> list[float]:
-    """``runs`` timed runs after one warm-up at this shape."""
-    return app.page.evaluate(f"async () => (await window.plateblur.sync.time_model({runs + 1}, false, {w}, {h})).slice(1)")
+    """``runs`` timed runs at this shape, after the warm-up (tools.bench.WARMUP_RUNS)."""
+    return bare_runs(app, runs, False, w, h)
 
 
 def main(argv=None) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from plateblur.settings import MODEL_FILE
 from tests.support import MEDIA, REPO_ROOT
 from tests.support.page_driver import App, chromium, local_site
+from tools.bench import bare_runs
 
 STAGES = ["decode", "preprocess", "run", "postprocess", "obscure", "encode"]
 
@@ -34,7 +35,7 @@ def cold_starts(browser, url: str, query: str, count: int) -> list[float]:
 
 def page_stages(browser, url: str, query: str, photos: list[Path], repeat: int):
     app = App(browser, url).open(query)
-    bare = app.page.evaluate("window.plateblur.sync.time_model(15)")
+    bare = bare_runs(app, 15, stream=False)
     info = app.page.evaluate("window.plateblur.info")
     per_photo: dict[str, dict[str, list[float]]] = {}
     for _ in range(repeat):

@@ -58,7 +58,8 @@ class CameraJob extends FrameJob {
     this.stop();
   }
 
-  // The newest camera frame's pixels, or null once stopped. `gap` counts the frames since the last one.
+  // Draws the newest camera frame on the canvas: true, or null once stopped. `gap` counts the frames
+  // since the last one.
   async next() {
     this.current = null;
     while (this.running && !this.pending) await new Promise((resolve) => { this.wake = resolve; });
@@ -71,7 +72,7 @@ class CameraJob extends FrameJob {
     this.current = { at };
     this.context.drawImage(frame, 0, 0, this.width, this.height);
     frame.close();
-    return this.pixels();
+    return true;
   }
 
   // A frame that could not be processed is not shown at all (nor recorded): the live view keeps the

@@ -10,9 +10,41 @@ export class FrameJob {
     this.context = this.canvas.getContext("2d", { willReadFrequently: true });
   }
 
-  // The RGBA pixels of the frame on the canvas (subclasses draw it there first).
+  // The RGBA pixels of the whole frame on the canvas (subclasses draw it there in next()).
   pixels() {
     return this.context.getImageData(0, 0, this.width, this.height).data;
+  }
+
+  // The detector's windows of the frame, each scaled by the canvas: `windows` is an Int32Array of
+  // x1, y1, x2, y2, width, height per window; returns their RGBA pixels one after the other.
+  fitted(windows) {
+    const parts = [];
+    for (let i = 0; i < windows.length; i += 6) {
+      const [x1, y1, x2, y2, w, h] = windows.subarray(i, i + 6);
+      if (w === x2 - x1 && h === y2 - y1) {
+        parts.push(this.context.getImageData(x1, y1, w, h).data);
+        continue;
+      }
+      if (!this.scaler || this.scaler.canvas.width < w || this.scaler.canvas.height < h) {
+        this.scaler = new OffscreenCanvas(Math.max(w, this.scaler?.canvas.width ?? 0),
+                                          Math.max(h, this.scaler?.canvas.height ?? 0))
+          .getContext("2d", { willReadFrequently: true });
+      }
+      this.scaler.imageSmoothingQuality = "medium";     // box-filtered steps (mipmaps), then bilinear
+      this.scaler.drawImage(this.canvas, x1, y1, x2 - x1, y2 - y1, 0, 0, w, h);
+      parts.push(this.scaler.getImageData(0, 0, w, h).data);
+    }
+    return concat(parts);
+  }
+
+  // The RGBA pixels of `regions` (Int32Array of x1, y1, x2, y2 each), one region after the other.
+  regionPixels(regions) {
+    const parts = [];
+    for (let i = 0; i < regions.length; i += 4) {
+      const [x1, y1, x2, y2] = regions.subarray(i, i + 4);
+      parts.push(this.context.getImageData(x1, y1, x2 - x1, y2 - y1).data);
+    }
+    return concat(parts);
   }
 
   // `regions`: Int32Array of x1, y1, x2, y2 per region; `patches`: their RGBA pixels one after the
@@ -35,4 +67,15 @@ export class FrameJob {
   }
 
   takeSettings() { return null; }
+}
+
+function concat(parts) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

@@ -153,7 +153,8 @@ export class VideoFileJob extends FrameJob {
     for (const track of this.audio) await track.copy(until);
   }
 
-  // The next frame's RGBA pixels (the canvas keeps the frame for commit), or null at the end.
+  // Draws the next frame on the canvas (which keeps it for commit; Python reads what it needs of it):
+  // true, or null at the end.
   async next() {
     if (cancelled.has(this.id)) throw namedError("Cancelled");
     this.current?.close();
@@ -167,7 +168,7 @@ export class VideoFileJob extends FrameJob {
     if (step.done) { this.current = null; return null; }
     this.current = step.value;
     this.current.drawWithFit(this.context, { fit: "fill" });
-    return this.pixels();
+    return true;
   }
 
   // Encodes the canvas as the output frame, with the input frame's own timestamp and duration.

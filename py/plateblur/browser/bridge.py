@@ -10,8 +10,10 @@ import numpy as np
 from polyscript import js_modules, xworker  # what PyScript's own `pyscript` module wraps
 from pyodide.ffi import create_proxy, to_js
 
+from ..frame_pixels import FramePixels, pack_rgba
 from ..frames import FrameResult
 from ..imageio import rgb_from_rgba
+from ..tiling import Window
 from .errors import LoadError
 
 ort = js_modules.ort             # onnxruntime-web (WASM), from [js_modules.worker] in pyscript.toml
@@ -66,16 +68,57 @@ async def fetch_bytes(url: str, stage: str) -> bytes:
 
 @dataclass(frozen=True)
 class Frame:
-    rgb: np.ndarray
+    pixels: "PageFrame"
     gap: int                  # source frames since the previous one (camera frames dropped between)
     settings: dict | None     # new settings from the page, if any (camera)
+
+
+class PageFrame(FramePixels):
+    """The frame a JS frame job holds on its canvas, read as needed: the detector's windows scaled by
+    the canvas (a 1280x720 frame crosses as 640x360), the regions to obscure at full size. A window the
+    size of the whole frame (e.g. 640x360 video) is kept, so its regions are cut from it without
+    crossing again. Turned windows (the thorough mode) are made in Python from the whole frame."""
+
+    def __init__(self, job, width: int, height: int):
+        self.js, self.size = job, (width, height)
+        self._rgba: np.ndarray | None = None     # the whole frame, once read (H x W x 4)
+
+    def _whole(self) -> np.ndarray:
+        if self._rgba is None:
+            w, h = self.size
+            self._rgba = np.frombuffer(self.js.pixels().to_bytes(), np.uint8).reshape(h, w, 4)
+        return self._rgba
+
+    async def rgb(self) -> np.ndarray:
+        return rgb_from_rgba(self._whole(), *self.size)
+
+    async def fitted(self, windows: list[Window]) -> list[np.ndarray]:
+        if any(w.turns for w in windows):
+            return await super().fitted(windows)
+        if len(windows) == 1 and windows[0].box == (0, 0, *self.size) and windows[0].fitted_wh == self.size:
+            return [self._whole()]                      # kept: the regions are cut from it
+        spec = np.asarray([(*w.box, *w.fitted_wh) for w in windows], np.int32).reshape(-1)
+        data = np.frombuffer(self.js.fitted(to_js(spec)).to_bytes(), np.uint8)
+        out, offset = [], 0
+        for window in windows:
+            w, h = window.fitted_wh
+            out.append(data[offset:offset + w * h * 4].reshape(h, w, 4))
+            offset += w * h * 4
+        return out
+
+    async def region_rgba(self, regions: np.ndarray) -> np.ndarray:
+        if self._rgba is not None or not len(regions):
+            return pack_rgba(self._rgba if self._rgba is not None else np.zeros((0, 0, 4), np.uint8), regions)
+        spec = to_js(np.asarray(regions, np.int32).reshape(-1))
+        return np.frombuffer(self.js.regionPixels(spec).to_bytes(), np.uint8).copy()
 
 
 class FrameJob:
     """A JS frame job of web/worker/frames.js seen from Python: ``next()`` frame, ``commit()`` its result.
 
-    Per frame, a file's job crosses five times (next, its pixels, the regions, the patches, commit),
-    whatever the number of plates; a live job reads its gap and settings too."""
+    Per frame, a file's job crosses four to six times (next, the detector's windows, the regions' pixels
+    unless the whole frame was read, the regions, the patches, commit), whatever the number of plates;
+    a live job reads its gap and settings too."""
 
     def __init__(self, job, live: bool = False):
         self.js = job
@@ -83,14 +126,13 @@ class FrameJob:
         self.width, self.height = int(job.width), int(job.height)
 
     async def next(self) -> Frame | None:
-        pixels = await self.js.next()
-        if pixels is None:
+        if await self.js.next() is None:
             return None
-        rgb = rgb_from_rgba(pixels.to_bytes(), self.width, self.height)
+        pixels = PageFrame(self.js, self.width, self.height)
         if not self.live:
-            return Frame(rgb, 1, None)
+            return Frame(pixels, 1, None)
         settings = self.js.takeSettings()
-        return Frame(rgb, int(self.js.gap), settings.to_py() if settings is not None else None)
+        return Frame(pixels, int(self.js.gap), settings.to_py() if settings is not None else None)
 
     async def commit(self, result: FrameResult) -> None:
         """Paste the obscured patches into the frame the job holds and pass it on; a failed frame

@@ -17,7 +17,7 @@ async def run(job, processor: FrameProcessor) -> int:
         clock.lap("decode")
         if frame.settings:
             processor.settings = processor.settings.updated(**frame.settings)
-        result = await processor.process(frame.rgb, frame.gap)
+        result = await processor.process(frame.pixels, frame.gap)
         await job.commit(result)
         clock.lap("encode")
     return processor.processed
