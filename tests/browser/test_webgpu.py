@@ -3,7 +3,8 @@ both find the same regions as the CLI; a lost GPU device moves the detector to W
 
 Headless Chromium here offers only a software adapter (SwiftShader; --enable-unsafe-webgpu and no
 --disable-gpu): one model run takes tens of seconds, so these tests keep to a few runs (three photos, a clip
-of three frames) and are left out of the default run: `.venv/bin/python -m pytest -m webgpu tests/browser`."""
+of three frames): the five marked `webgpu` take about two minutes together on a quiet machine (`-m 'not webgpu'`
+leaves them out of a quick run)."""
 from __future__ import annotations
 
 import json
@@ -14,10 +15,11 @@ import sys
 import numpy as np
 import pytest
 
+from plateblur.settings import MODEL_FILE
 from tests.support import MEDIA, REPO_ROOT, media
 from tests.support.page_driver import App, launch
 
-pytestmark = pytest.mark.webgpu
+slow_on_software_adapter = pytest.mark.webgpu      # runs the model on the software adapter
 
 PHOTOS = ["dashcam-02.png", "openimages-09.jpg", "noplate-10.jpg"]   # inputs 640x384, 640x640, 640x160
 CLIP = "pan-3.mp4"            # the first 3 frames of pan.mp4 (640x360, 30 fps)
@@ -87,8 +89,12 @@ def on_gpu(gpu_app, clip):
 
 
 @pytest.fixture(scope="module")
-def on_wasm(app, clip):
-    return run_all(app, clip)
+def on_wasm(browser, site_url, clip):
+    """WASM with the float model for videos too, as WebGPU runs them (models.Models.stream): the same
+    model on both backends, so the video exports can be compared pixel for pixel."""
+    app = App(browser, site_url).open(f"?model={MODEL_FILE}")
+    yield run_all(app, clip)
+    app.close()
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +121,7 @@ def test_the_page_runs_wasm_without_webgpu(app):
     assert re.fullmatch(READY.format(r"the CPU \(WebAssembly\)"), app.page.text_content("#load-status"))
 
 
+@slow_on_software_adapter
 @pytest.mark.parametrize("name", PHOTOS)
 def test_webgpu_finds_the_same_regions_as_wasm_and_the_cli(on_gpu, on_wasm, on_cli, name):
     gpu, wasm, cli = on_gpu[name][0], on_wasm[name][0], on_cli[name]
@@ -122,9 +129,12 @@ def test_webgpu_finds_the_same_regions_as_wasm_and_the_cli(on_gpu, on_wasm, on_c
     assert same_regions(gpu, cli), f"WebGPU {gpu} vs CLI {cli}"
 
 
-def test_webgpu_video_hides_every_plate_and_matches_wasm(on_gpu, on_wasm, clip, tmp_path):
-    """Every frame comes back with every plate hidden, and nearly the same pixels as on WASM (the same
-    regions give the same frames; a region moved by a few pixels changes only a thin band)."""
+@slow_on_software_adapter
+def test_webgpu_video_hides_every_plate_and_matches_wasm(gpu_app, on_gpu, on_wasm, clip, tmp_path):
+    """Every frame comes back with every plate hidden, and nearly the same pixels as on WASM with the same
+    (float) model (the same regions give the same frames; a region moved by a few pixels changes only a
+    thin band). On WebGPU the photo model serves videos too: no second model was loaded."""
+    assert gpu_app.page.evaluate("window.plateblur.sync.loaded_models()") == 1
     (tmp_path / "gpu.mp4").write_bytes(on_gpu[CLIP][1])
     (tmp_path / "wasm.mp4").write_bytes(on_wasm[CLIP][1])
     original, _ = media.read_video(clip)
@@ -138,6 +148,7 @@ def test_webgpu_video_hides_every_plate_and_matches_wasm(on_gpu, on_wasm, clip, 
         assert differs < 0.002, f"frame {i}: {differs:.2%} of the pixels differ from the WASM export"
 
 
+@slow_on_software_adapter
 def test_a_lost_gpu_device_moves_the_detector_to_wasm_and_loses_no_photo(gpu_app, on_cli):
     """Runs last: the device is destroyed under the loaded detector; the next photo is still found (on
     WASM, as the CLI finds it) and the page says the detector moved."""

@@ -10,11 +10,11 @@ from plateblur.preprocess import input_for
 WARMUP_RUNS = 10
 
 
-def bare_runs(app, runs: int, stream: bool = True, w: int = 0, h: int = 0) -> list[float]:
+def bare_runs(app, runs: int, stream: bool = True, w: int = 0, h: int = 0, warmup: int = WARMUP_RUNS) -> list[float]:
     """``runs`` timed bare runs (ms) of the page's video/camera model (``stream``) or photo model, at
-    input ``w`` x ``h`` (0: the model's own), after WARMUP_RUNS untimed ones."""
+    input ``w`` x ``h`` (0: the model's own), after ``warmup`` untimed ones."""
     flag = "true" if stream else "false"
-    return app.page.evaluate(f"window.plateblur.sync.time_model({runs + WARMUP_RUNS}, {flag}, {w}, {h})")[WARMUP_RUNS:]
+    return app.page.evaluate(f"window.plateblur.sync.time_model({runs + warmup}, {flag}, {w}, {h})")[warmup:]
 
 
 def time_stream_model(app, frame_wh: tuple[int, int], runs: int = 15) -> tuple[list[float], tuple[int, int]]:

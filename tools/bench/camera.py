@@ -2,12 +2,14 @@
 displayed fps, end-to-end latency (camera frame read to display) and the share of camera frames
 shown, against the bare session.run rate.
 
-    .venv/bin/python -m tools.bench.camera [--seconds 20]"""
+    .venv/bin/python -m tools.bench.camera [--seconds 20] [--size 1280x720]   # camera.y4m scaled up"""
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import time
+from pathlib import Path
 
 from tests.support import media
 from tests.support.page_driver import App, chromium, local_site
@@ -17,13 +19,24 @@ from tools.bench import time_stream_model
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--size", metavar="WxH", help="feed camera.y4m scaled to this size (a 720p webcam, say)")
+    p.add_argument("--site", type=Path, help="serve the site of this checkout instead (e.g. a git worktree of an "
+                   "earlier commit, with vendor/ linked in): before/after comparisons with the same script")
     a = p.parse_args()
     clip = media.ensure_media() / "camera.y4m"
+    clip_wh = (media.truth("camera.y4m")["width"], media.truth("camera.y4m")["height"])
+    if a.size:
+        clip_wh = tuple(int(v) for v in a.size.split("x"))
+        scaled = clip.parent / "bench" / f"camera-{a.size}.y4m"
+        if not scaled.exists() or scaled.stat().st_mtime < clip.stat().st_mtime:
+            scaled.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(clip), "-vf", f"scale={a.size}",
+                            "-pix_fmt", "yuv420p", str(scaled)], check=True)
+        clip = scaled
     args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={clip}"]
-    with local_site() as url, chromium(args) as browser:
+    with local_site(**({'root': a.site.resolve()} if a.site else {})) as url, chromium(args) as browser:
         app = App(browser, url).open()
-        clip_wh = (media.truth("camera.y4m")["width"], media.truth("camera.y4m")["height"])
         bare, _ = time_stream_model(app, clip_wh)
         app.page.click("[data-action=camera-start]")
         app.page.wait_for_function("() => Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 2",
@@ -42,7 +55,7 @@ def main() -> None:
     shown = int(last["shown"]) - int(first["shown"])
     received = int(last["received"]) - int(first["received"])
     model_fps = 1000 / statistics.median(bare)
-    print(f"bare session.run, before and after: median {statistics.median(bare):.1f} ms -> {model_fps:.2f} fps model-bound")
+    print(f"camera {clip_wh[0]}x{clip_wh[1]}; bare session.run, before and after: median {statistics.median(bare):.1f} ms -> {model_fps:.2f} fps model-bound")
     print(f"over {elapsed:.0f} s: {shown / elapsed:.2f} fps displayed ({shown / elapsed / model_fps:.0%} of model-bound), "
           f"camera delivered {received / elapsed:.1f} fps, {shown / max(received, 1):.1%} of its frames shown")
     print(f"latency, camera frame read to display: median {statistics.median(latencies):.0f} ms "

@@ -16,14 +16,15 @@ import statistics
 
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
 from tests.support.page_driver import App, chromium, local_site
-from tools.bench import bare_runs
+from tools.bench import WARMUP_RUNS, bare_runs
 
 SHAPES = ["640x640", "640x384", "480x288", "416x256"]     # the square, then 16:9 at long sides 640, 480, 416
 
 
-def time_runs(app: App, runs: int, w: int, h: int) -> list[float]:
-    """``runs`` timed runs at this shape, after the warm-up (tools.bench.WARMUP_RUNS)."""
-    return bare_runs(app, runs, False, w, h)
+def time_runs(app: App, runs: int, w: int, h: int, gpu: bool) -> list[float]:
+    """``runs`` timed runs at this shape, after the warm-up (tools.bench.WARMUP_RUNS on WASM; on the software
+    WebGPU adapter, where a run takes about a minute, only the first run, which plans the shape)."""
+    return bare_runs(app, runs, False, w, h, warmup=1 if gpu else WARMUP_RUNS)
 
 
 def main(argv=None) -> None:
@@ -52,7 +53,7 @@ def main(argv=None) -> None:
                     shapes = shapes if info["dynamic"] else ["x".join(map(str, info["input_wh"]))]
                     for shape in shapes:
                         w, h = map(int, shape.split("x"))
-                        runs = time_runs(app, a.gpu_runs if gpu else a.runs, w, h)
+                        runs = time_runs(app, a.gpu_runs if gpu else a.runs, w, h, gpu)
                         median = statistics.median(runs)
                         base = base or median
                         rows.append({"backend": backend, "model": model, "input": shape, "runs": runs,

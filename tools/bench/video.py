@@ -87,25 +87,29 @@ def main() -> None:
     p.add_argument("--fast", action="store_true", help="detect every 3rd frame for the long video")
     p.add_argument("--sizes", nargs="*", default=[], metavar="WxH",
                    help="also run pan.mp4 scaled to these sizes (e.g. 1280x720 1920x1080)")
+    p.add_argument("--site", type=Path, help="serve the site of this checkout instead (e.g. a git worktree of an "
+                   "earlier commit, with vendor/ linked in): before/after comparisons with the same script")
     a = p.parse_args()
     folder = media.ensure_media(long=bool(a.long))
     clips = [folder / "pan.mp4", folder / "pan.webm"] + [scaled(folder / "pan.mp4", size, folder / "bench")
                                                           for size in a.sizes]
-    with local_site() as url, chromium() as browser:
+    with local_site(**({'root': a.site.resolve()} if a.site else {})) as url, chromium() as browser:
         app = App(browser, url).open()
         clip_wh = (media.truth(clips[0].name)["width"], media.truth(clips[0].name)["height"])
         bare, (w, h) = time_stream_model(app, clip_wh)
         print(f"bare session.run of the video model at the clips' input {w}x{h}: median {statistics.median(bare):.1f} ms; "
               "each clip is compared with the bare runs just before and after it (the machine's speed drifts)")
-        print(f"{'clip':<26}{'frames':>8}{'fps':>8}{'bare fps':>10}{'of model-bound':>16}{'real-time factor':>18}")
+        print(f"{'clip':<26}{'frames':>8}{'fps':>8}{'bare fps':>10}{'of model-bound':>16}{'real-time factor':>18}"
+              f"{'ms besides run':>16}")
         for clip in clips:
             truth = media.truth(clip.name.split("-")[0] + ".mp4" if "-" in clip.stem else clip.name)
             r = process(app, clip, fast=False)
             after, _ = time_stream_model(app, clip_wh)
             model_fps = 1000 / statistics.median(bare + after)
             bare = after
+            besides = sum(v for k, v in r["stages"].items() if k != "run")
             print(f"{clip.name:<26}{r['frames']:>8}{r['fps']:>8.2f}{model_fps:>10.2f}{r['fps'] / model_fps:>15.0%}"
-                  f"{r['fps'] / truth['fps']:>18.3f}   ms/frame: "
+                  f"{r['fps'] / truth['fps']:>18.3f}{besides:>16.1f}   ms/frame: "
                   + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
         if a.long:
             long_clip = cut(folder / "long.mp4", a.long, folder / f"long-{a.long}s.mp4")

@@ -187,3 +187,8 @@ async def time_model(runs: int, stream: bool = False, width: int = 0, height: in
 def model_runs() -> int:
     """Detector runs since load, all models together (tests: a video's re-export runs none)."""
     return sum(model.runs for model in _models().loaded())
+
+
+def loaded_models() -> int:
+    """How many detectors are loaded (tests: on WebGPU the photo model serves videos too)."""
+    return len(_models().loaded())

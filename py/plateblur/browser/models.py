@@ -1,4 +1,5 @@
-"""The page's detectors: the photo model, and the stream model (video, camera) loaded when first needed."""
+"""The page's detectors: the photo model, and the stream model (video, camera) loaded when first needed
+(on WASM; on WebGPU the photo model serves streams too)."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,12 @@ class Models:
         return self._photo
 
     async def stream(self) -> OrtModel:
-        if self.stream_file == self.photo_file:      # one model serves everything (benchmarks)
-            return await self.photo()
+        """The video and camera model: the int8 file on WASM (half the float's time there). On WebGPU the
+        photo model (float) serves streams too: int8's quantize/dequantize pairs make it the slower file
+        on a GPU (software adapter here: 15.8 s against 13.9 s at 640x384), and no second model compiles."""
+        photo = await self.photo()
+        if self.stream_file == self.photo_file or photo.backend == "webgpu":
+            return photo
         if self._stream is None:
             self._stream = await self._load(self.stream_file, "stream-model")
         return self._stream
