@@ -15,8 +15,8 @@ from .boxes import box_area, clip_boxes, contained_in_other, nms_union, pad_boxe
 from .clock import StageClock
 from .decode import decode_yolo
 from .detections import Detections
-from .obscure import OBSCURERS
 from .frame_pixels import ArrayFrame, FramePixels, check_rgb, pack_rgba
+from .obscure import OBSCURERS
 from .preprocess import Letterbox, input_for, letterbox_fitted
 from .settings import DETECTION_FLOOR, Settings
 from .tiling import Window, fit, plan
