@@ -41,6 +41,10 @@ def main() -> None:
         app.page.click("[data-action=camera-start]")
         app.page.wait_for_function("() => Number(document.querySelector('canvas[data-role=live]').dataset.shown) >= 2",
                                    timeout=60_000)
+        live = app.page.evaluate("(() => { const c = document.querySelector('canvas[data-role=live]'); "
+                                 "return [c.width, c.height]; })()")
+        if tuple(live) != tuple(clip_wh):
+            raise SystemExit(f"the camera gives {live[0]}x{live[1]} frames, not {clip_wh[0]}x{clip_wh[1]}")
         read = "({...document.querySelector('canvas[data-role=live]').dataset})"
         first, started = app.page.evaluate(read), time.perf_counter()
         latencies = []

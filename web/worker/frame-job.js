@@ -16,21 +16,18 @@ export class FrameJob {
   }
 
   // The detector's windows of the frame, each scaled by the canvas: `windows` is an Int32Array of
-  // x1, y1, x2, y2, width, height per window; returns their RGBA pixels one after the other.
+  // x1, y1, x2, y2, width, height per window; returns their RGBA pixels one after the other. (A frame
+  // that needs no scaling is read whole with pixels(): Python keeps it for the regions.)
   fitted(windows) {
     const parts = [];
     for (let i = 0; i < windows.length; i += 6) {
       const [x1, y1, x2, y2, w, h] = windows.subarray(i, i + 6);
-      if (w === x2 - x1 && h === y2 - y1) {
-        parts.push(this.context.getImageData(x1, y1, w, h).data);
-        continue;
-      }
       if (!this.scaler || this.scaler.canvas.width < w || this.scaler.canvas.height < h) {
         this.scaler = new OffscreenCanvas(Math.max(w, this.scaler?.canvas.width ?? 0),
                                           Math.max(h, this.scaler?.canvas.height ?? 0))
           .getContext("2d", { willReadFrequently: true });
+        this.scaler.imageSmoothingQuality = "medium";   // box-filtered steps (mipmaps), then bilinear
       }
-      this.scaler.imageSmoothingQuality = "medium";     // box-filtered steps (mipmaps), then bilinear
       this.scaler.drawImage(this.canvas, x1, y1, x2 - x1, y2 - y1, 0, 0, w, h);
       parts.push(this.scaler.getImageData(0, 0, w, h).data);
     }

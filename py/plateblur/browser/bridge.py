@@ -30,6 +30,13 @@ def to_bytes(buffer) -> bytes:
     return buffer.to_bytes()
 
 
+def to_uint8(buffer) -> np.ndarray:
+    """A JS Uint8Array (or Uint8ClampedArray) as a writable numpy uint8 array: one copy."""
+    out = np.empty(int(buffer.length), np.uint8)
+    buffer.assign_to(out)
+    return out
+
+
 def to_uint8array(data):
     """A JS Uint8Array copy of ``data`` (bytes, or a C-contiguous numpy array: no extra copy)."""
     array = js.Uint8Array.new(memoryview(data).nbytes)
@@ -86,7 +93,7 @@ class PageFrame(FramePixels):
     def _whole(self) -> np.ndarray:
         if self._rgba is None:
             w, h = self.size
-            self._rgba = np.frombuffer(self.js.pixels().to_bytes(), np.uint8).reshape(h, w, 4)
+            self._rgba = to_uint8(self.js.pixels()).reshape(h, w, 4)
         return self._rgba
 
     async def rgb(self) -> np.ndarray:
@@ -98,7 +105,7 @@ class PageFrame(FramePixels):
         if len(windows) == 1 and windows[0].box == (0, 0, *self.size) and windows[0].fitted_wh == self.size:
             return [self._whole()]                      # kept: the regions are cut from it
         spec = np.asarray([(*w.box, *w.fitted_wh) for w in windows], np.int32).reshape(-1)
-        data = np.frombuffer(self.js.fitted(to_js(spec)).to_bytes(), np.uint8)
+        data = to_uint8(self.js.fitted(to_js(spec)))
         out, offset = [], 0
         for window in windows:
             w, h = window.fitted_wh
@@ -107,10 +114,11 @@ class PageFrame(FramePixels):
         return out
 
     async def region_rgba(self, regions: np.ndarray) -> np.ndarray:
-        if self._rgba is not None or not len(regions):
-            return pack_rgba(self._rgba if self._rgba is not None else np.zeros((0, 0, 4), np.uint8), regions)
-        spec = to_js(np.asarray(regions, np.int32).reshape(-1))
-        return np.frombuffer(self.js.regionPixels(spec).to_bytes(), np.uint8).copy()
+        if self._rgba is not None:
+            return pack_rgba(self._rgba, regions)
+        if not len(regions):
+            return np.zeros(0, np.uint8)
+        return to_uint8(self.js.regionPixels(to_js(np.asarray(regions, np.int32).reshape(-1))))
 
 
 class FrameJob:
