@@ -110,6 +110,20 @@ def variants_table(results: list[dict]) -> list[str]:
     return lines
 
 
+def tried_table(results: list[dict]) -> list[str]:
+    """Candidates measured on the way to this model (evaluate.py or sweep.py results), one row each:
+    model file, settings, and the figures the detector's issue judges."""
+    lines = ["| model | conf | max_downscale | covered | covered, >= 16 px | recall | false regions / plate-free photo "
+             "| hard set: covered |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        o, s, big = r["overall"], r["settings"], r.get("at_least_16px") or {}
+        hard = (r.get("hard") or {}).get("overall", {}).get("covered_rate")
+        lines.append(f"| `{Path(r['model']['path']).name}` | {s['conf']:g} | {s['max_downscale']:g} | {pct(o['covered_rate'])} "
+                     f"| {pct(big.get('covered_rate'))} | {pct(o['recall'])} | "
+                     f"{pct((r.get('negatives') or {}).get('regions_per_photo'))} | {pct(hard) if hard is not None else '–'} |")
+    return lines
+
+
 def weaknesses(result: dict, trained_here: bool = False) -> list[str]:
     out = []
     small = result["by_size"]["small"]
@@ -185,14 +199,18 @@ def training_lines(record: dict, results_csv: Path | None) -> list[str]:
     if results_csv and results_csv.is_file():
         epochs = max(0, len(results_csv.read_text().strip().splitlines()) - 1)
     extra_kinds = data.get("extra_kinds") or {}
+    extra, crops = data.get("extra_photos", 0), data.get("background_photos", 0)
+    fraction = data.get("fraction", 1.0)
     L = ["| | |", "|---|---|",
          f"| tool | `tools/eval/train.py` at git `{record.get('repo_commit') or '?'}` |",
          f"| start weights | `{Path(record['start_weights']['path']).name}` sha256 `{record['start_weights']['sha256'][:16]}…` |",
-         f"| training photos | {data['train_photos']}: {data['train_photos'] - data.get('extra_photos', 0)} from the train split "
-         f"+ {data.get('extra_photos', 0)} made from them by `tools/eval/augment.py`"
-         + (f" ({', '.join(f'{k} {n}' for k, n in sorted(extra_kinds.items()))})" if extra_kinds else "") + " |",
+         f"| training photos | {data['train_photos']}: {data['train_photos'] - extra - crops} from the train split "
+         f"+ {extra} made from them by `tools/eval/augment.py`"
+         + (f" ({', '.join(f'{k} {n}' for k, n in sorted(extra_kinds.items()))})" if extra_kinds else "")
+         + (f" + {crops} plate-free crops of train photos as background (`tools/eval/background.py`)" if crops else "")
+         + (f"; a seeded random {fraction:g} share of each list" if fraction < 1 else "") + " |",
          f"| checkpoint chosen on | {data['holdout_photos']} train photos held out ({data['holdout_share']:g}, seed "
-         f"{args['seed']}) and their augmented copies left out; the val split was not used |",
+         f"{args['seed']}) and their augmented copies{' and crops' if crops else ''} left out; the val split was not used |",
          f"| recipe | YOLOv8n, imgsz {args['imgsz']}, batch {args['batch']}, {args['optimizer']} lr0 {args['lr0']:g} "
          f"{'cosine' if args.get('cos_lr') else 'linear'}, warm-up {args['warmup_epochs']:g} epoch, mosaic off for the last "
          f"{args['close_mosaic']}, Ultralytics' default augmentation, cache {args['cache']} |",
@@ -208,6 +226,48 @@ def training_lines(record: dict, results_csv: Path | None) -> list[str]:
     return L
 
 
+# where train.py's path arguments live in a checkout (recorded paths are the training machine's own)
+REPRODUCE_PATHS = {"extra": "build/augment", "background": "build/negatives/train"}
+
+
+def train_command(record: dict, weights: str) -> str:
+    """The train.py command line that repeats a recorded run: every argument that differs from train.py's
+    default, with paths as they are in a checkout (``weights``: the start weights' path there)."""
+    from .train import parse_args
+
+    defaults = vars(parse_args([]))
+    parts = [f"--weights {weights}"]
+    for key, value in record["args"].items():
+        if key in ("weights", "data", "out", "resume", "export_only") or value == defaults.get(key) \
+                or str(value) == str(defaults.get(key)):
+            continue
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            parts.append(flag if value else f"--no-{key.replace('_', '-')}")
+        elif isinstance(value, list):
+            parts.append(f"{flag} {' '.join(map(str, value))}")
+        else:
+            parts.append(f"{flag} {REPRODUCE_PATHS.get(key, value)}")
+    lines, line = [], ".venv-train/bin/python -m tools.eval.train"
+    for part in parts:
+        if len(line) + len(part) > 108:
+            lines.append(line + " \\")
+            line = "   "
+        line += " " + part
+    return "\n".join(lines + [line])
+
+
+def stage_data(record: dict) -> str:
+    data = record["data"]
+    return ("the train split" + (" and augmented copies of it" if data.get("extra_photos") else "")
+            + (" with plate-free crops as background" if data.get("background_photos") else ""))
+
+
+def shipped_weights(record: dict) -> str:
+    """The checkpoint a training stage's result ships as (models/training/...)."""
+    return (record.get("exports_shipped_as") or {}).get("weights/best.pt", "best.pt")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -217,12 +277,15 @@ def main(argv=None) -> int:
                    help="JSON files with evaluation results (one object or a list) of other exports")
     p.add_argument("--export-record", type=Path, default=None,
                    help="the JSON train.py --export-only writes (the checkpoint's own training record)")
-    p.add_argument("--training-record", type=Path, default=None,
-                   help="settings.json of the tools/eval/train.py run that made this model (results.csv beside it)")
-    p.add_argument("--training-results", type=Path, default=None,
-                   help="results.csv of that run (epochs and per-epoch holdout scores)")
+    p.add_argument("--training-record", type=Path, nargs="*", default=[],
+                   help="settings.json of each tools/eval/train.py run that made this model, oldest first")
+    p.add_argument("--training-results", type=Path, nargs="*", default=[],
+                   help="results.csv of those runs, in the same order (epochs and per-epoch holdout scores)")
     p.add_argument("--baseline", type=Path, default=None,
                    help="evaluate.py JSON of the reference model at the same settings (with --hard), for the comparison")
+    p.add_argument("--tried", type=Path, nargs="*", default=[],
+                   help="evaluate.py or sweep.py JSON of candidates measured on the way (other checkpoints, settings)")
+    p.add_argument("--tried-note", type=Path, default=None, help="a Markdown paragraph printed under that table")
     p.add_argument("--lineage", type=Path, default=SHARED / "models" / "MODEL_CARD.md")
     p.add_argument("--sources", type=Path, default=SHARED / "data" / "plates" / "SOURCES.md")
     p.add_argument("--negatives-manifest", type=Path, default=REPO_ROOT / "build" / "negatives" / "val" / "manifest.json")
@@ -242,7 +305,7 @@ def main(argv=None) -> int:
         loaded = json.loads(path.read_text())
         variants += loaded if isinstance(loaded, list) else [loaded]
     record = json.loads(a.export_record.read_text()) if a.export_record and a.export_record.is_file() else None
-    training = json.loads(a.training_record.read_text()) if a.training_record else None
+    training = [json.loads(path.read_text()) for path in a.training_record]
     baseline = json.loads(a.baseline.read_text()) if a.baseline else None
     lineage = section(a.lineage.read_text(), "How they were made") if a.lineage.is_file() else ""
     sources_md = a.sources.read_text() if a.sources.is_file() else ""
@@ -291,16 +354,29 @@ def main(argv=None) -> int:
           "COCO-pretrained YOLOv8n (Ultralytics) → the plate detector shipped in the PyPI package "
           "`safelicensing==1.0.3` (Apache-2.0) → fine-tuned on `data/plates` with Ultralytics 8.4.190: "
           "30 epochs, then 17 more from that result, 47 in all → `plates-ref-v2.pt`"
-          + (" → fine-tuned again by `tools/eval/train.py` on the train split and augmented copies of it (below) "
-             "→ `best.pt` → exported to ONNX (opset 17, dynamic input) and int8." if training else
-             " → exported to ONNX (opset 17)."), ""]
+          + "".join(f" → fine-tuned by `tools/eval/train.py` on {stage_data(r)} ({r['versions'].get('gpu') or 'CPU'}) → "
+                    f"`{Path(shipped_weights(r)).name}`" for r in training)
+          + (" → exported to ONNX (opset 17, dynamic input) and int8." if training else " → exported to ONNX (opset 17)."),
+          ""]
+    for i, r in enumerate(training):
+        results = a.training_results[i] if i < len(a.training_results) else None
+        L += [f"### Training stage {i + 1}: `{Path(shipped_weights(r)).name}`", ""] + training_lines(r, results) + [""]
     if training:
-        L += ["### This model's training", ""] + training_lines(training, a.training_results) + [""]
         L += ["Extra photos (`tools/eval/augment.py`, train split only, seeded by file name): quarter turns, "
               "night-like and rain-like copies, bars and wire mesh of random spacing, width and grey over the plates "
               "(the hard-case set uses fixed patterns), shrunk copies, and plates cut from other train photos pasted "
               "onto other surfaces. The hard set's night, rain, bars and mesh transforms are of the same kinds, so its "
               "gains there measure robustness to these synthetic distortions more than to real mesh gates at night.", ""]
+    screened = [r for r in training if r["data"].get("background_photos")]
+    if screened:
+        L += ["Background photos (`tools/eval/make_negatives.py --split train`, then `tools/eval/background.py`): "
+              "plate-free crops of train photos, so the detector sees more grilles, lights, stickers and signs with "
+              "no plate. A crop is clear of every *labelled* plate, but several sources label one plate per photo, "
+              "so a crop can show an unlabelled one; trained as background it would teach the model to miss real "
+              "plates. So every crop was scored by the model it was trained from, and only crops it scored below "
+              "the cut recorded with the run were kept (the cut was chosen on the val crops judged by eye: see "
+              "the README). A few unlabelled plates can pass the screen; their whole photos were training "
+              "photos already.", ""]
     if lineage:
         L += ["### The reference it started from", "",
               "From the reference card (`shared/models/MODEL_CARD.md`, *How they were made*):", ""]
@@ -367,20 +443,38 @@ def main(argv=None) -> int:
               "Other exports (`tools/eval/train.py`), and the reference's for comparison, scored by the same code. "
               "Browser `session.run` times are measured separately with the page's benchmark.", ""] + variants_table(variants) + [""]
 
+    tried = []
+    for path in a.tried:
+        loaded = json.loads(path.read_text())
+        tried += loaded if isinstance(loaded, list) else [loaded]
+    if tried:
+        L += ["## What was tried (val, and the hard-case set where measured)", "",
+              "Candidates scored by the same code as the tables above; the shipped model and its default are among them.",
+              ""] + tried_table(tried) + [""]
+        if a.tried_note:
+            L += [a.tried_note.read_text().strip(), ""]
+
     L += ["## Known weaknesses", ""] + weaknesses(result, bool(training)) + [""]
     if training:
         L += ["## Reproduce", "", "```sh",
               "tools/setup-train                                   # .venv-train: torch, ultralytics (not the app's set-up)",
               ".venv-train/bin/python -m tools.eval.augment --out build/augment --workers 16",
-              ".venv-train/bin/python -m tools.eval.train --name v3 --weights ../shared/models/plates-ref-v2.pt \\",
-              "    --extra build/augment --time 0.12 --epochs 40 --batch 64 --device 0 --workers 14 --cache ram \\",
-              "    --no-deterministic --lr0 0.004 --warmup-epochs 0.5 --close-mosaic 3 --dynamic --export-imgsz 640 --int8 static",
-              "    # interrupted? the same command with --resume goes on from build/runs/v3/weights/last.pt",
-              ".venv/bin/python -m tools.eval.make_negatives        # -> build/negatives/val",
-              ".venv/bin/python -m tools.eval.hardcases             # -> build/hardcases",
-              ".venv/bin/python -m tools.eval.evaluate --hard --model models/plates-v3-dynamic.onnx --out build/eval/v3/v3.json",
-              ".venv-train/bin/python -m tools.eval.train --export-only --dynamic --int8 static   # the reference, as it shipped",
-              ".venv/bin/python -m tools.eval.evaluate --hard --model build/models/plates-ref-v2-dynamic.onnx --out build/eval/v3/ref.json",
+              ".venv/bin/python -m tools.eval.make_negatives        # -> build/negatives/val (evaluation only)"]
+        start, start_onnx = "../shared/models/plates-ref-v2.pt", "build/models/plates-ref-v2-dynamic.onnx"
+        for r in training:
+            if r["data"].get("background_photos"):
+                L += [".venv/bin/python -m tools.eval.make_negatives --split train --count 1500   # -> build/negatives/train",
+                      f".venv/bin/python -m tools.eval.background build/negatives/train --model {start_onnx} --below "
+                      f"{r['data']['background_screen']['below']:g}"]
+            L += [train_command(r, start),
+                  "    # interrupted? the same command with --resume goes on from build/runs/<name>/weights/last.pt"]
+            start = shipped_weights(r)
+            start_onnx = (r.get("exports_shipped_as") or {}).get("plates-dynamic.onnx", "build/runs/<name>/plates-dynamic.onnx")
+        L += [".venv/bin/python -m tools.eval.hardcases             # -> build/hardcases",
+              f".venv/bin/python -m tools.eval.evaluate --hard --model models/{name} --out build/eval/this.json",
+              ".venv-train/bin/python -m tools.eval.train --export-only --dynamic   # the reference, as it shipped",
+              ".venv/bin/python -m tools.eval.evaluate --hard --conf 0.1 --model build/models/plates-ref-v2-dynamic.onnx "
+              "--out build/eval/ref.json",
               "```", "",
               "On a GPU machine with no network: `.whl` wheels of ultralytics, ultralytics-thop, ultralytics-platform and "
               "onnxslim; `train.py` skips the AMP self-check (it would download a model) and reads results.csv without polars.", ""]

@@ -49,11 +49,15 @@ def git_commit() -> str | None:
         return None
 
 
-def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra: Path | None = None) -> dict:
+def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra: Path | None = None,
+                    background: Path | None = None, fraction: float = 1.0) -> dict:
     """Lists of absolute image paths: train = the train split less a seeded ``holdout`` share, which
     becomes Ultralytics' validation set, plus the ``extra`` photos (augment.py's list.txt) not made from a
-    holdout photo. Ultralytics finds each label by the images -> labels rule, so the lists point at the
-    original files. Returns what was written, for settings.json."""
+    holdout photo, plus the plate-free ``background`` crops (background.py's list.txt) not cut from a
+    holdout photo. With ``fraction`` < 1 each of the three lists is a seeded random share of itself
+    (Ultralytics' own fraction takes the first files, and the names sort by source). Ultralytics finds
+    each label by the images -> labels rule, so the lists point at the original files; a crop has none,
+    which makes it a background photo. Returns what was written, for settings.json."""
     train_images = sorted(p for p in (data / "images" / "train").iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not train_images:
         raise SystemExit(f"train: no images in {data / 'images' / 'train'}")
@@ -61,12 +65,23 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra:
     random.Random(seed).shuffle(shuffled)
     n_hold = max(1, round(len(shuffled) * holdout))
     hold, train = sorted(shuffled[:n_hold]), sorted(shuffled[n_hold:])
-    extras = []
+    held = {p.stem for p in hold}
+    extras, crops, screen = [], [], None
     if extra:
-        held = {p.stem for p in hold}
         listed = [Path(line) for line in (extra / "list.txt").read_text().split()]
         extras = [p for p in listed if parse_copy(p)[1] not in held]
-        train = train + extras
+    if background:
+        cut_from = {c["file"]: Path(c["from"]).stem
+                    for c in json.loads((background / "manifest.json").read_text())["crops"]}
+        listed = [Path(line) for line in (background / "list.txt").read_text().split()]
+        crops = [p for p in listed if cut_from[p.name] not in held]
+        if (background / "screen.json").is_file():
+            record = json.loads((background / "screen.json").read_text())
+            screen = {k: record[k] for k in ("model", "below", "kept", "dropped")}
+    if fraction < 1:
+        train, extras, crops = (sorted(random.Random(seed).sample(ps, round(len(ps) * fraction)))
+                                for ps in (train, extras, crops))
+    train = train + extras + crops
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "train.txt").write_text("".join(f"{p}\n" for p in train))
     (run_dir / "holdout.txt").write_text("".join(f"{p}\n" for p in hold))
@@ -80,7 +95,9 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra:
         kinds[kind] = kinds.get(kind, 0) + 1
     return {"yaml": str(yaml), "root": str(data), "train_photos": len(train), "extra_photos": len(extras),
             "extra_kinds": dict(sorted(kinds.items())),
-            "extra": str(extra) if extra else None, "holdout_photos": len(hold),
+            "extra": str(extra) if extra else None, "background_photos": len(crops),
+            "background": str(background) if background else None, "background_screen": screen, "fraction": fraction,
+            "holdout_photos": len(hold),
             "holdout_share": holdout, "val_split_used": False}
 
 
@@ -174,7 +191,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=16, help="batch size (64 suits one H100/H200)")
     p.add_argument("--device", default="cpu", help="'cpu', or a CUDA device such as 0")
     p.add_argument("--workers", type=int, default=2, help="data-loading processes")
-    p.add_argument("--fraction", type=float, default=1.0, help="share of the training photos to use")
+    p.add_argument("--background", type=Path, default=None,
+                   help="folder of plate-free crops screened by tools/eval/background.py: its list.txt joins the "
+                        "training photos as background")
+    p.add_argument("--fraction", type=float, default=1.0,
+                   help="seeded random share of the training photos (and of --extra, --background) to use")
     p.add_argument("--holdout", type=float, default=0.05,
                    help="share of the train split set aside for Ultralytics' own validation")
     p.add_argument("--seed", type=int, default=0)
@@ -235,14 +256,14 @@ def main(argv=None) -> int:
     run_dir = BUILD / "runs" / name
     if a.resume:
         return resume(run_dir, a)
-    data = write_data_yaml(a.data, run_dir, a.holdout, a.seed, a.extra)
+    data = write_data_yaml(a.data, run_dir, a.holdout, a.seed, a.extra, a.background, a.fraction)
     settings = {"tool": "tools/eval/train.py", "run": str(run_dir), "repo_commit": git_commit(),
                 "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(a).items()},
                 "start_weights": {"path": str(a.weights), "sha256": file_sha256(a.weights)},
                 "data": data, "versions": versions(), "host": platform.node()}
     train_args = dict(data=data["yaml"], epochs=a.epochs, imgsz=a.imgsz, batch=a.batch, device=a.device,
-                      workers=a.workers, fraction=a.fraction, seed=a.seed, deterministic=a.deterministic,
+                      workers=a.workers, seed=a.seed, deterministic=a.deterministic,
                       optimizer=a.optimizer, lr0=a.lr0, cos_lr=a.cos_lr, warmup_epochs=a.warmup_epochs,
                       close_mosaic=a.close_mosaic, cache=False if a.cache == "false" else a.cache,
                       project=str(run_dir.parent), name=run_dir.name, exist_ok=True, plots=False, val=True,
