@@ -112,13 +112,14 @@ def variants_table(results: list[dict]) -> list[str]:
 
 def tried_table(results: list[dict]) -> list[str]:
     """Candidates measured on the way to this model (evaluate.py or sweep.py results), one row each:
-    model file, settings, and the figures the detector's issue judges."""
+    the model (a result's optional "label", else its file name), settings, and the figures the
+    detector's issue judges."""
     lines = ["| model | conf | max_downscale | covered | covered, >= 16 px | recall | false regions / plate-free photo "
              "| hard set: covered |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         o, s, big = r["overall"], r["settings"], r.get("at_least_16px") or {}
         hard = (r.get("hard") or {}).get("overall", {}).get("covered_rate")
-        lines.append(f"| `{Path(r['model']['path']).name}` | {s['conf']:g} | {s['max_downscale']:g} | {pct(o['covered_rate'])} "
+        lines.append(f"| {r.get('label') or '`' + Path(r['model']['path']).name + '`'} | {s['conf']:g} | {s['max_downscale']:g} | {pct(o['covered_rate'])} "
                      f"| {pct(big.get('covered_rate'))} | {pct(o['recall'])} | "
                      f"{pct((r.get('negatives') or {}).get('regions_per_photo'))} | {pct(hard) if hard is not None else '–'} |")
     return lines
