@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.support import MEDIA, REPO_ROOT
@@ -38,6 +39,8 @@ def test_a_crop_showing_a_plate_is_screened_out_and_a_plain_one_kept(tmp_path):
     assert kept == ["road_c0.png"]
     record = json.loads((folder / "screen.json").read_text())
     assert record["best_score"]["dash_c0.png"] >= 0.3 > record["best_score"]["road_c0.png"]
+    assert sorted(p.name for p in folder.iterdir()) == ["dash_c0.png", "list.txt", "manifest.json", "road_c0.png",
+                                                        "screen.json"], "no temporary file left behind"
 
 
 def test_crops_of_holdout_photos_never_train_and_fraction_samples_at_random(tmp_path):
@@ -58,3 +61,18 @@ def test_crops_of_holdout_photos_never_train_and_fraction_samples_at_random(tmp_
     assert half["background_photos"] == 8 and len(trained) == 16
     sources = {p.split("/")[-1][:3] for p in trained if "/crops/" not in p}
     assert sources == {"aaa", "zzz"}, "a random share, not the first files by name"
+
+
+def test_unscreened_crops_and_a_share_out_of_range_are_refused_with_one_line(tmp_path):
+    plate_photo(tmp_path, "src_0000")
+    folder = crop_folder(tmp_path, {"src_0000_c0.png": Image.new("RGB", (64, 64))})   # no list.txt: not screened
+    with pytest.raises(SystemExit) as refused:
+        train.write_data_yaml(tmp_path, tmp_path / "run", 0.2, seed=0, background=folder)
+    assert str(refused.value) == (f"train: {folder} has no list.txt and manifest.json: cut crops with "
+                                  "tools/eval/make_negatives.py --split train, then screen them with "
+                                  "tools/eval/background.py")
+    assert not (tmp_path / "run").exists(), "nothing written before the refusal"
+    for share in ("0", "1.5"):
+        with pytest.raises(SystemExit) as refused:
+            train.main(["--fraction", share])
+        assert str(refused.value) == f"train: --fraction must be more than 0 and at most 1, not {float(share):g}"

@@ -1,14 +1,15 @@
 """Screen plate-free crops (tools/eval/make_negatives.py --split train) before they become background
 photos for training (tools/eval/train.py --background).
 
-    .venv/bin/python -m tools.eval.background build/negatives/train --model models/plates-v3-dynamic.onnx --below 0.3
+    .venv/bin/python -m tools.eval.background build/negatives/train --model models/plates-v3-dynamic.onnx --below 0.2
 
 Why screen: several sources label only one plate per photo, so a crop "clear of every labelled plate"
-can still show an unlabelled one (30 of 283 val crops did, by eye). Trained as background, such a crop
+can still show an unlabelled one (31 of 283 val crops did, by eye). Trained as background, such a crop
 would teach the detector to miss real plates: a leak. A crop is kept only if the model's best score
 on it is under --below; the false regions worth training away sit lower than that (run it on the val
-crops with --review to see where the plates judged by eye score). Writes <folder>/list.txt (the kept
-crops, absolute paths) and <folder>/screen.json (every crop's best score, the rule, the model)."""
+crops with --review to see where the plates judged by eye score: 24 of the first 30 score 0.2 or more). Writes <folder>/list.txt (the kept
+crops, absolute paths) and <folder>/screen.json (every crop's best score, the rule, the model), each
+written to a temporary file and renamed when complete."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
+from plateblur.bulk.outputs import write_atomic
 
 from .data import load_negatives
 from .inference import Detector, infer
@@ -47,7 +48,7 @@ def main(argv=None) -> int:
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("folder", type=Path, help="crops made by make_negatives.py (with its manifest.json)")
     p.add_argument("--model", type=Path, required=True, help="ONNX detector that screens the crops")
-    p.add_argument("--below", type=float, default=0.3, help="keep a crop only if its best score is under this")
+    p.add_argument("--below", type=float, default=0.2, help="keep a crop only if its best score is under this")
     p.add_argument("--review", type=Path, default=None,
                    help="negatives-review.json: print how its 'plate' and not-plate crops score, write nothing")
     a = p.parse_args(argv)
@@ -58,13 +59,13 @@ def main(argv=None) -> int:
         print("\n".join(review_table(scores, json.loads(a.review.read_text()), [0.05, 0.1, 0.2, 0.3, 0.4, 0.5])))
         return 0
     kept = sorted(f for f, s in scores.items() if s < a.below)
-    (a.folder / "list.txt").write_text("".join(f"{(a.folder / f).resolve()}\n" for f in kept))
+    write_atomic(a.folder / "list.txt", "".join(f"{(a.folder / f).resolve()}\n" for f in kept).encode(), overwrite=True)
     record = {"model": str(a.model), "below": a.below, "kept": len(kept), "dropped": len(scores) - len(kept),
               "best_score": {f: round(s, 4) for f, s in sorted(scores.items())}}
-    (a.folder / "screen.json").write_text(json.dumps(record, indent=1) + "\n")
-    fired = np.array([s for s in scores.values() if s >= 0.05])
+    write_atomic(a.folder / "screen.json", (json.dumps(record, indent=1) + "\n").encode(), overwrite=True)
+    fired = sum(s >= 0.05 for s in scores.values())
     print(f"background: kept {len(kept)} of {len(scores)} crops (best score < {a.below}); "
-          f"{len(fired)} had a candidate >= 0.05 (the app's default threshold); list in {a.folder / 'list.txt'}")
+          f"{fired} had a candidate >= 0.05 (the app's default threshold); list in {a.folder / 'list.txt'}")
     return 0
 
 

@@ -229,6 +229,7 @@ def training_lines(record: dict, results_csv: Path | None) -> list[str]:
 
 # where train.py's path arguments live in a checkout (recorded paths are the training machine's own)
 REPRODUCE_PATHS = {"extra": "build/augment", "background": "build/negatives/train"}
+NOT_REPEATED = ("weights", "data", "out", "resume", "export_only")   # given separately, or not part of a run
 
 
 def train_command(record: dict, weights: str) -> str:
@@ -239,8 +240,7 @@ def train_command(record: dict, weights: str) -> str:
     defaults = vars(parse_args([]))
     parts = [f"--weights {weights}"]
     for key, value in record["args"].items():
-        if key in ("weights", "data", "out", "resume", "export_only") or value == defaults.get(key) \
-                or str(value) == str(defaults.get(key)):
+        if key in NOT_REPEATED or str(value) == str(defaults.get(key)):    # records keep paths as strings
             continue
         flag = "--" + key.replace("_", "-")
         if isinstance(value, bool):

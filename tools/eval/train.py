@@ -71,6 +71,9 @@ def write_data_yaml(data: Path, run_dir: Path, holdout: float, seed: int, extra:
         listed = [Path(line) for line in (extra / "list.txt").read_text().split()]
         extras = [p for p in listed if parse_copy(p)[1] not in held]
     if background:
+        if not (background / "list.txt").is_file() or not (background / "manifest.json").is_file():
+            raise SystemExit(f"train: {background} has no list.txt and manifest.json: cut crops with "
+                             "tools/eval/make_negatives.py --split train, then screen them with tools/eval/background.py")
         cut_from = {c["file"]: Path(c["from"]).stem
                     for c in json.loads((background / "manifest.json").read_text())["crops"]}
         listed = [Path(line) for line in (background / "list.txt").read_text().split()]
@@ -231,6 +234,8 @@ def versions() -> dict:
 
 def main(argv=None) -> int:
     a = parse_args(argv)
+    if not 0 < a.fraction <= 1:
+        raise SystemExit(f"train: --fraction must be more than 0 and at most 1, not {a.fraction:g}")
     os.environ.setdefault("YOLO_CONFIG_DIR", str(BUILD / "ultralytics"))   # not the user's home
     os.environ.setdefault("YOLO_OFFLINE", "1")
     if not a.weights.is_file():
