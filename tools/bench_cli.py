@@ -16,9 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from plateblur import cli, pipeline
+from plateblur import pipeline
+from plateblur.cpython import cli
 from plateblur.imageio import decode_photo
-from plateblur.onnx_model import OnnxModel
+from plateblur.cpython.onnx_model import OnnxModel
 from plateblur.preprocess import input_for
 from plateblur.settings import MODEL_FILE, Settings
 

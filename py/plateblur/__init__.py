@@ -1,7 +1,8 @@
 """plateblur: find vehicle licence plates in frames and obscure them.
 
-The core (numpy in, numpy out) knows nothing of the browser or of files; ``imageio`` and
-``onnx_model``/``cli`` are the CPython edges, ``browser/`` the page's."""
+The core (numpy in, numpy out) knows nothing of the browser or of files; ``imageio`` decodes and
+encodes photos with Pillow for both edges; ``cpython/`` is the command line's edge (files, onnxruntime,
+batches, Ray), ``browser/`` the page's."""
 from .boxes import box_iou_batch, clip_boxes, nms_keep, nms_union, pad_boxes, to_pixel_regions
 from .decode import decode_yolo
 from .detections import Detections

@@ -25,8 +25,8 @@ def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def run_main(*args, capsys) -> tuple[int, str, str]:
-    """``plateblur.cli.main`` in this process (in the current folder): (exit code, stdout, stderr)."""
-    from plateblur.cli import main
+    """``plateblur.cpython.cli.main`` in this process (in the current folder): (exit code, stdout, stderr)."""
+    from plateblur.cpython.cli import main
 
     capsys.readouterr()
     code = main([str(a) for a in args])

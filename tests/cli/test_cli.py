@@ -87,7 +87,7 @@ def test_json_matches_the_core(samples_json):
     """The CLI reports what the core finds (same boxes and regions at default settings)."""
     pytest.importorskip("onnxruntime")
     from plateblur.imageio import decode_photo
-    from plateblur.onnx_model import OnnxModel
+    from plateblur.cpython.onnx_model import OnnxModel
     from plateblur.pipeline import detect, render
     from plateblur.settings import Settings
 

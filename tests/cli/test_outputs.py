@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from plateblur.bulk.inputs import Source
-from plateblur.bulk.outputs import plan, write_atomic
+from plateblur.cpython.inputs import Source
+from plateblur.cpython.outputs import plan, write_atomic
 
 
 def test_names_are_unique_case_insensitively_and_never_an_inputs(tmp_path):

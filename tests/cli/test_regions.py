@@ -38,7 +38,7 @@ def write_lines(path, records) -> None:
 def no_model(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("--regions must not load the model")
-    monkeypatch.setattr("plateblur.bulk.work.OnnxModel", refuse)
+    monkeypatch.setattr("plateblur.cpython.work.OnnxModel", refuse)
 
 
 def test_unedited_regions_give_the_models_result(found, no_model, capsys, monkeypatch):

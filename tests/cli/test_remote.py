@@ -1,4 +1,4 @@
-"""Inputs and outputs named by URI (bulk.remote), without a network: pyarrow's local filesystem as
+"""Inputs and outputs named by URI (cpython.remote), without a network: pyarrow's local filesystem as
 ``file:///abs/path`` and its in-memory filesystem as ``mock:///`` (an object store's path: listing
 a prefix, uploading, moving). The same files and JSON lines as the run on local paths; an output
 that cannot be written stops the run first; nothing is overwritten."""
@@ -19,8 +19,8 @@ from tests.support import media
 pytest.importorskip("pyarrow")
 from pyarrow.fs import FileSelector, FileType  # noqa: E402
 
-from plateblur.bulk import remote  # noqa: E402
-from plateblur.bulk.remote import Uri  # noqa: E402
+from plateblur.cpython import remote  # noqa: E402
+from plateblur.cpython.remote import Uri  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_an_output_uri_that_cannot_be_used_stops_the_run_first(tmp_path, monkeyp
     def no_model(*args, **kwargs):
         raise AssertionError("the model was loaded")
 
-    monkeypatch.setattr("plateblur.bulk.work.OnnxModel", no_model)
+    monkeypatch.setattr("plateblur.cpython.work.OnnxModel", no_model)
     for target, message in [
         ("file:///proc/plateblur-results", "cannot create the output folder file:///proc/plateblur-results "
                                            "(No such file or directory)"),

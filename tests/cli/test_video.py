@@ -178,7 +178,7 @@ def test_json_summary_prints_one_line_per_video(clips, tmp_path):
 
 
 def test_a_failing_model_gives_black_frames_never_raw_ones(clips, tmp_path, monkeypatch, capsys):
-    from plateblur.onnx_model import OnnxModel
+    from plateblur.cpython.onnx_model import OnnxModel
 
     def broken(self, tensor):
         raise RuntimeError("simulated inference failure")

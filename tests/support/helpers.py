@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 
-from plateblur.assets import model_path
+from plateblur.cpython.assets import model_path
 from plateblur.detections import Detections
 from plateblur.settings import MODEL_FILE
 

@@ -1,7 +1,7 @@
 """The models ship as package data, the very files the page loads from models/."""
 import pytest
 
-from plateblur.assets import model_path
+from plateblur.cpython.assets import model_path
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
 from tests.support import REPO_ROOT
 

@@ -10,7 +10,7 @@ from plateblur.imageio import decode_photo
 from tests.support import MEDIA
 from tests.support.helpers import MODEL_PATH, coverage
 
-onnx_model = pytest.importorskip("plateblur.onnx_model")
+onnx_model = pytest.importorskip("plateblur.cpython.onnx_model")
 SCALE, ORIGIN = 0.6, (2500, 1900)
 
 

@@ -15,7 +15,7 @@ PLATES = load_plates()
 
 @pytest.fixture(scope="module")
 def model():
-    from plateblur.onnx_model import OnnxModel
+    from plateblur.cpython.onnx_model import OnnxModel
 
     return OnnxModel(MODEL_PATH)
 
@@ -40,8 +40,8 @@ def test_model_input_and_output_shapes(model):
 
 def test_the_shipped_models_take_any_input():
     """Photo and stream models both run at each frame's aspect (rectangular input, issue 12)."""
-    from plateblur.assets import model_path
-    from plateblur.onnx_model import OnnxModel
+    from plateblur.cpython.assets import model_path
+    from plateblur.cpython.onnx_model import OnnxModel
     from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
 
     photo, stream = OnnxModel(model_path(MODEL_FILE)), OnnxModel(model_path(STREAM_MODEL_FILE))

@@ -14,11 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from plateblur import cli, pipeline
-from plateblur.assets import model_path
-from plateblur.bulk import cluster
+from plateblur import pipeline
+from plateblur.cpython import cli
+from plateblur.cpython.assets import model_path
+from plateblur.cpython import cluster
 from plateblur.imageio import decode_photo
-from plateblur.onnx_model import OnnxModel
+from plateblur.cpython.onnx_model import OnnxModel
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
 from tests.support import MEDIA, media
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from plateblur.assets import model_path
-from plateblur.onnx_model import OnnxModel
+from plateblur.cpython.assets import model_path
+from plateblur.cpython.onnx_model import OnnxModel
 from plateblur.preprocess import input_for
 from plateblur.settings import STREAM_MODEL_FILE
 from tests.support import media
@@ -52,7 +52,7 @@ def main() -> None:
     clip = media.ensure_media() / a.clip
     truth = media.truth(clip.name)
     clip_wh, frames = (truth["width"], truth["height"]), truth["frame_count"]
-    model = OnnxModel(model_path(STREAM_MODEL_FILE), spin=False)     # as the CLI loads it (bulk.work)
+    model = OnnxModel(model_path(STREAM_MODEL_FILE), spin=False)     # as the CLI loads it (cpython.work)
     work = Path(tempfile.mkdtemp(prefix="plateblur-bench-"))
     bare: dict[str, list[list[float]]] = {"CLI": [], "page": []}
     try:

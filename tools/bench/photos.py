@@ -53,7 +53,7 @@ def page_stages(browser, url: str, query: str, photos: list[Path], repeat: int):
 def cli_times(photos: list[Path], repeat: int, model_path: Path) -> dict[str, float]:
     from plateblur import Settings, pipeline
     from plateblur.imageio import decode_photo, encode_photo
-    from plateblur.onnx_model import OnnxModel
+    from plateblur.cpython.onnx_model import OnnxModel
 
     model, settings, out = OnnxModel(model_path), Settings(), {}
     for photo in photos:

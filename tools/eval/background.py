@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from plateblur.bulk.outputs import write_atomic
+from plateblur.cpython.outputs import write_atomic
 
 from .data import load_negatives
 from .inference import Detector, infer

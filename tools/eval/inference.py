@@ -20,7 +20,7 @@ import numpy as np
 from plateblur import pipeline
 from plateblur.detections import Detections
 from plateblur.imageio import decode_photo
-from plateblur.onnx_model import OnnxModel
+from plateblur.cpython.onnx_model import OnnxModel
 from plateblur.preprocess import input_for
 from plateblur.settings import Settings
 

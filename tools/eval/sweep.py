@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from plateblur.assets import model_path
+from plateblur.cpython.assets import model_path
 from plateblur.settings import MODEL_FILE, Settings
 from tools import REPO_ROOT
 

@@ -111,7 +111,7 @@ def export_all(weights: Path, out_dir: Path, stem: str, sizes: list[int], int8: 
     (and a dynamic one also on a 16:9 one). Returns a record per file."""
     import numpy as np
     from .export import OPSET, export_onnx, quantize_int8
-    from plateblur.onnx_model import OnnxModel
+    from plateblur.cpython.onnx_model import OnnxModel
 
     records = []
     files = []

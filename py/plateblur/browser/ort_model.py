@@ -1,4 +1,4 @@
-"""The detector in onnxruntime-web (the page's counterpart of ``plateblur.onnx_model``).
+"""The detector in onnxruntime-web (the page's counterpart of ``plateblur.cpython.onnx_model``).
 
 WebGPU where the browser gives an adapter, else WASM. If WebGPU fails at any point (the session does not
 compile, a run fails, the device is lost), the model moves to WASM for good and the failed run is repeated

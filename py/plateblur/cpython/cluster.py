@@ -5,7 +5,7 @@ session per actor), videos run as one Ray task each. The work per file is the lo
 (``work.Work``), so the JSON lines and files are the same; records come back to this process,
 which prints them and keeps the progress and summary. Paths must mean the same on every node
 (a shared file system), or be URIs (``s3://...``): each worker reads and writes through pyarrow
-itself (bulk.remote).
+itself (cpython.remote).
 
 Ray retries the work of a node that dies. A result is still written only whole (a temporary file
 renamed), and a retry replaces a result its lost attempt may have renamed into place already with

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..onnx_model import OnnxModel
+from .onnx_model import OnnxModel
 from ..settings import Settings
 from . import batch, inputs, video
 

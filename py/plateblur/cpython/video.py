@@ -6,7 +6,7 @@ Each frame keeps its own timestamp (variable frame rates too); every audio strea
 for packet; no metadata, subtitle or other stream is carried over. The video is encoded as H.264
 (VP9 for WebM, which cannot hold H.264) into the input's container (Matroska for containers other
 than MP4, MOV, MKV and WebM), written to a temporary file and renamed when complete. A video named
-by URI is downloaded to a local temporary file first, its result uploaded when complete (bulk.remote)."""
+by URI is downloaded to a local temporary file first, its result uploaded when complete (cpython.remote)."""
 from __future__ import annotations
 
 import threading

@@ -3,7 +3,7 @@ filesystem ``pyarrow.fs.FileSystem.from_uri`` understands. pyarrow comes with th
 extra; local paths never need it.
 
 A ``Uri`` has the parts of ``pathlib.Path`` the batch uses (name, stem, suffix, parent, ``/``,
-with_name), so that naming (bulk.outputs.plan) is one code for both. Reading, listing and writing go
+with_name), so that naming (cpython.outputs.plan) is one code for both. Reading, listing and writing go
 through the functions here. A result is staged in a local temporary file (PyAV needs one for a video
 anyway), uploaded to a temporary name beside its target and moved into place only when complete."""
 from __future__ import annotations
@@ -220,7 +220,7 @@ def _upload_stream(place: Uri, data: bytes | None = None, local: str | None = No
 
 
 def temporary_name(target: Uri) -> str:
-    """The name a result has while it is uploaded (bulk.cluster removes those a killed worker left)."""
+    """The name a result has while it is uploaded (cpython.cluster removes those a killed worker left)."""
     return f".{target.name}.{secrets.token_hex(4)}.part"
 
 

@@ -1,4 +1,4 @@
-"""A run over many photos (and videos, bulk.video) on one machine: ``jobs`` threads each read,
+"""A run over many photos (and videos, cpython.video) on one machine: ``jobs`` threads each read,
 decode, detect, obscure, encode and write one file. The model is called by one thread at a time (one session.run uses all
 of ONNX Runtime's threads), so the other threads' decoding and encoding overlap it."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Command line: anonymise photos and videos, or print what would be obscured (--json).
 
-Safety rules (see bulk.outputs): all result paths are decided before anything is written; a result
+Safety rules (see cpython.outputs): all result paths are decided before anything is written; a result
 never replaces an input, another result of the run or (without --overwrite) an earlier result; each
 file is written to a temporary file and renamed when complete. One photo's failure is its own error
 line and the batch goes on (exit code 1); problems with the output location stop the run first."""
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from ..obscure import OBSCURERS
+from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from . import batch, cluster, inputs, outputs, regions, video
 from .assets import model_path
-from .bulk import batch, cluster, inputs, outputs, regions, video
-from .bulk.progress import Progress
-from .bulk.remote import RemoteError, Uri, location
-from .bulk.work import Work, WorkOptions
-from .obscure import OBSCURERS
-from .settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from .progress import Progress
+from .remote import RemoteError, Uri, location
+from .work import Work, WorkOptions
 
 DEFAULTS = Settings()
 DEFAULT_JOBS = min(4, os.cpu_count() or 1)

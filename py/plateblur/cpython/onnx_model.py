@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .settings import INPUT_SIDE
+from ..settings import INPUT_SIDE
 
 
 class OnnxModel:
