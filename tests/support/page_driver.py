@@ -30,6 +30,31 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, duration: e.duration});
 }).observe({type: "longtask", buffered: true});
 """
+# Pixel and model work seen on the page's main thread, from its first moment: WebAssembly (Pyodide and
+# onnxruntime-web are WASM) and pixel reads (getImageData). The app does both only in its worker, so a
+# test asserts this list stays empty: a check of where the work runs, which a busy machine cannot break.
+MAIN_THREAD_WORK = """
+window.__mainThreadWork = [];
+{
+  const note = (what) => window.__mainThreadWork.push(what);
+  for (const name of ["instantiate", "instantiateStreaming", "compile", "compileStreaming"]) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = function (...args) { note(`WebAssembly.${name}`); return original.apply(this, args); };
+  }
+  for (const name of ["Module", "Instance"]) {
+    WebAssembly[name] = new Proxy(WebAssembly[name], {
+      construct(target, args, newTarget) { note(`new WebAssembly.${name}`); return Reflect.construct(target, args, newTarget); },
+    });
+  }
+  for (const context of [CanvasRenderingContext2D, OffscreenCanvasRenderingContext2D]) {
+    const original = context.prototype.getImageData;
+    context.prototype.getImageData = function (...args) {
+      note(`${context.name}.getImageData ${args[2]}x${args[3]}`);
+      return original.apply(this, args);
+    };
+  }
+}
+"""
 # What the Content-Security-Policy blocked in the page, from its first moment: nothing the app does.
 CSP_VIOLATIONS = """
 window.__cspViolations = [];
@@ -81,7 +106,7 @@ class App:
         self.errors: list[str] = []
         self.downloads: dict[str, tuple[str, bytes]] = {}
         self.context.on("request", lambda r: self.requests.append(r.url))
-        self.context.add_init_script(LONG_TASKS + CSP_VIOLATIONS)
+        self.context.add_init_script(LONG_TASKS + MAIN_THREAD_WORK + CSP_VIOLATIONS)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
@@ -98,6 +123,10 @@ class App:
 
     def external_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith((self.site_url, "data:", "blob:"))]
+
+    def main_thread_work(self) -> list[str]:
+        """The WebAssembly and pixel reads the page's main thread did (MAIN_THREAD_WORK)."""
+        return self.page.evaluate("window.__mainThreadWork")
 
     def csp_violations(self) -> list[str]:
         """"<directive> <blocked URL>" of each request or script the page's policy refused."""
