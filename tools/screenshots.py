@@ -11,8 +11,8 @@ import io
 
 from PIL import Image
 
-from tests.support import MEDIA, REPO_ROOT, media
-from tests.support.page_driver import App, chromium, local_site
+from tools.testkit import MEDIA, REPO_ROOT, media
+from tools.testkit.page_driver import App, chromium, local_site
 
 OUT = REPO_ROOT / "docs"
 PHOTO = "street-05.jpg"

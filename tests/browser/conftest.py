@@ -1,13 +1,13 @@
-"""Fixtures for driving the page; the driver itself lives in tests/support/page_driver.py (the
+"""Fixtures for driving the page; the driver itself lives in tools/testkit/page_driver.py (the
 benchmarks use it too)."""
 from __future__ import annotations
 
 import pytest
 
-from tests.support import REPO_ROOT
+from tools.testkit import REPO_ROOT
 
 pytest.importorskip("playwright.sync_api")
-from tests.support.page_driver import App, launch, local_site  # noqa: E402
+from tools.testkit.page_driver import App, launch, local_site  # noqa: E402
 
 
 @pytest.fixture(scope="session")

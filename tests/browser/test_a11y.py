@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.support import MEDIA, REPO_ROOT, media
-from tests.support.page_driver import App, launch, local_site
+from tools.testkit import MEDIA, REPO_ROOT, media
+from tools.testkit.page_driver import App, launch, local_site
 
 AXE = "node_modules/axe-core/axe.min.js"
 RUN_AXE = """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations.map(

@@ -7,7 +7,7 @@ import zlib
 import pytest
 from PIL import Image, features
 
-from tests.support import MEDIA
+from tools.testkit import MEDIA
 
 
 def write_png_header_only_huge(path, width: int, height: int) -> None:

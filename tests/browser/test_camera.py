@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA, media
-from tests.support.page_driver import App, launch
+from tools.testkit import MEDIA, media
+from tools.testkit.page_driver import App, launch
 
 pytest.importorskip("av")
 

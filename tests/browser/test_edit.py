@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA
 from tests.support.helpers import coverage, detail_energy, load_plates, outside_mask
-from tests.support.page_driver import App
+from tools.testkit import MEDIA
+from tools.testkit.page_driver import App
 
 PLATES = {p["file"]: p["plates_xyxy"] for p in load_plates()}
 JPEG_MEAN_ERROR = 1.5      # re-encoding at quality 95, 4:4:4 (as in test_photos.py)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import media
-from tests.support.page_driver import App
+from tools.testkit import media
+from tools.testkit.page_driver import App
 
 DENY = """navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("denied", "NotAllowedError"));"""
 EXPECTED = {

@@ -1,8 +1,8 @@
 """The page must not reach beyond the local server; the guard itself must be able to fail."""
 from __future__ import annotations
 
-from tests.support import MEDIA
-from tests.support.page_driver import App, local_site
+from tools.testkit import MEDIA
+from tools.testkit.page_driver import App, local_site
 
 
 def test_nothing_is_requested_beyond_the_local_server(browser, site_url):

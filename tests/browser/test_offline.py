@@ -7,9 +7,9 @@ import re
 import shutil
 
 import pytest
-from tests.support import MEDIA, media
-from tests.support.page_driver import App, local_site
 from tools import site_files
+from tools.testkit import MEDIA, media
+from tools.testkit.page_driver import App, local_site
 
 # Every text the loading status shows, from the first moment of every page.
 LOAD_TEXTS = """

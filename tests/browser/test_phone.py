@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA
-from tests.support.page_driver import App
+from tools.testkit import MEDIA
+from tools.testkit.page_driver import App
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 PHOTOS = ["street-05.jpg", "dashcam-03.png", "openimages-08.jpg"]

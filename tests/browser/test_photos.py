@@ -11,9 +11,9 @@ import pytest
 from PIL import Image, ImageOps
 
 from plateblur.boxes import box_iou_batch
-from tests.support import MEDIA, REPO_ROOT
 from tests.support.helpers import coverage, detail_energy, load_plates, outside_mask
-from tests.support.page_driver import App
+from tools.testkit import MEDIA, REPO_ROOT
+from tools.testkit.page_driver import App
 
 PLATES = {p["file"]: p for p in load_plates()}
 NAMES = sorted(PLATES)

@@ -4,8 +4,8 @@ served by tools/serve (header and <meta>) and as on GitHub Pages (the <meta> alo
 from __future__ import annotations
 
 import pytest
-from tests.support import MEDIA
-from tests.support.page_driver import App, local_site
+from tools.testkit import MEDIA
+from tools.testkit.page_driver import App, local_site
 
 ELSEWHERE = "https://elsewhere.example"
 # Tries to reach another origin in every way its scope offers; returns the violations that caused.

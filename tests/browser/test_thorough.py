@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA
 from tests.support.helpers import coverage, load_plates
+from tools.testkit import MEDIA
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA, media
+from tools.testkit import MEDIA, media
 
 pytest.importorskip("av")
 

@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from tests.support import media
+from tools.testkit import media
 
 pytest.importorskip("av")
 

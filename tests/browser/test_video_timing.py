@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.support import media
+from tools.testkit import media
 
 pytest.importorskip("av")
 

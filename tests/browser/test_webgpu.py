@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from plateblur.settings import MODEL_FILE
-from tests.support import MEDIA, REPO_ROOT, media
-from tests.support.page_driver import App, launch
+from tools.testkit import MEDIA, REPO_ROOT, media
+from tools.testkit.page_driver import App, launch
 
 slow_on_software_adapter = pytest.mark.webgpu      # runs the model on the software adapter
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.support import MEDIA, REPO_ROOT, media
+from tools.testkit import MEDIA, REPO_ROOT, media
 
 pytest.importorskip("av")
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import MEDIA, REPO_ROOT
+from tools.testkit import MEDIA, REPO_ROOT
 
 SUMMARY = r"plateblur: {done} done, {failed} failed, {skipped} skipped; \d+ plates? found; \d+\.\d s"
 

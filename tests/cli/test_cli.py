@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli
-from tests.support import MEDIA, REPO_ROOT
 from tests.support.helpers import MODEL_PATH, outside_mask
+from tools.testkit import MEDIA, REPO_ROOT
 
 RECORD_KEYS = {"path", "width", "height", "boxes", "regions"}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.cli_run import SUMMARY, cli_env, copy_sample, files_under, json_lines, run_cli
-from tests.support import media
+from tools.testkit import media
 
 pytest.importorskip("ray")
 # Ray's C++ core in the driver logs a few lines of its own on stderr (glog format); left to Ray

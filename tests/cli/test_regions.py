@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from tests.cli.cli_run import copy_sample, files_under, json_lines, run_cli, run_main
-from tests.support import MEDIA
 from tests.support.helpers import outside_mask
+from tools.testkit import MEDIA
 
 NAMES = ["dashcam-02.png", "noplate-10.jpg"]
 FALSE = [100, 50, 300, 150]   # a region drawn by hand where there is no plate

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_main
-from tests.support import media
+from tools.testkit import media
 
 pytest.importorskip("pyarrow")
 from pyarrow.fs import FileSelector, FileType  # noqa: E402

@@ -21,8 +21,8 @@ import pytest
 from PIL import Image
 
 from tests.cli.cli_run import SUMMARY, cli_env, copy_sample, files_under, json_lines, run_cli, run_main
-from tests.support import MEDIA
 from tests.support.helpers import corrupt_gps_exif
+from tools.testkit import MEDIA
 
 # --- results never replace inputs or each other -------------------------------------------------
 

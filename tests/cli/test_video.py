@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli, run_main
-from tests.support import media
+from tools.testkit import media
 
 av = pytest.importorskip("av")
 

@@ -13,7 +13,7 @@ from plateblur.cpython.assets import model_path
 from plateblur.detections import Detections
 from plateblur.settings import MODEL_FILE
 
-from . import MEDIA
+from tools.testkit import MEDIA
 
 MODEL_PATH = model_path(MODEL_FILE)
 INPUT_WH = (640, 640)

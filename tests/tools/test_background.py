@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA, REPO_ROOT
 from tools.eval import background, train
+from tools.testkit import MEDIA, REPO_ROOT
 
 from .test_augment import plate_photo
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from plateblur.settings import Settings
-from tests.support import MEDIA
 from tools.eval import evaluate, make_negatives
 from tools.eval.data import load_plates_json, read_yolo_labels, source_of
 from tools.eval.inference import core_files
 from tools.eval.make_negatives import clear, find_crops, grown, photo_rng
 from tools.eval.metrics import Summary, covered_share, iou_matrix, match_greedy, score_photo, size_bucket
+from tools.testkit import MEDIA
 
 
 def test_the_cache_key_covers_every_core_module():

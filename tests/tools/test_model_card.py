@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shlex
 
-from tests.support import REPO_ROOT
 from tools.eval import model_card, train
+from tools.testkit import REPO_ROOT
 
 
 def test_the_reproduce_command_parses_back_to_the_recorded_run():

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.support import REPO_ROOT
+from tools.testkit import REPO_ROOT
 from plateblur.settings import MODEL_FILE
 from tools import serve, site_files
 

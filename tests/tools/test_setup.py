@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.support import REPO_ROOT
+from tools.testkit import REPO_ROOT
 
 VENDOR = REPO_ROOT / "vendor"
 

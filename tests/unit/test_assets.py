@@ -3,7 +3,7 @@ import pytest
 
 from plateblur.cpython.assets import model_path
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
-from tests.support import REPO_ROOT
+from tools.testkit import REPO_ROOT
 
 
 @pytest.mark.parametrize("site_path", [MODEL_FILE, STREAM_MODEL_FILE])

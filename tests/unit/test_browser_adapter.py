@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pytest
-from tests.support import REPO_ROOT
 from tests.support.helpers import BrightBoxModel, encode_image, make_frame
+from tools.testkit import REPO_ROOT
 
 from plateblur.browser.errors import NotReady, describe
 from plateblur.browser.photos import Photos

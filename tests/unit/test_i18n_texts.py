@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.support import REPO_ROOT
+from tools.testkit import REPO_ROOT
 
 WEB = REPO_ROOT / "web"
 LANGUAGES = ("en", "de")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.support import MEDIA
 from tests.support.helpers import corrupt_gps_exif, encode_image, jpeg_with_orientation, noise_frame
+from tools.testkit import MEDIA
 from plateblur.imageio import MAX_PIXELS, ImageError, Photo, decode_photo, encode_photo
 
 

@@ -7,8 +7,8 @@ from PIL import Image
 
 from plateblur import Settings, pipeline
 from plateblur.imageio import decode_photo
-from tests.support import MEDIA
 from tests.support.helpers import MODEL_PATH, coverage
+from tools.testkit import MEDIA
 
 onnx_model = pytest.importorskip("plateblur.cpython.onnx_model")
 SCALE, ORIGIN = 0.6, (2500, 1900)

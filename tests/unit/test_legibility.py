@@ -1,11 +1,11 @@
-"""Every mode hides every plate's text from an OCR adversary (tests/legibility.py: Tesseract, one
+"""Every mode hides every plate's text from an OCR adversary (tools/testkit/legibility.py: Tesseract, one
 line, A-Z0-9), at the weakest strengths and the default: synthetic plates 12 to 400 px wide and the
 sample photos' plates. Plates Tesseract cannot read on the original are not counted.
 About 30 s of CPU time (two Tesseract processes at once); `python -m tools.bench.ocr_table` prints the table."""
 import pytest
 
-from tests.support import legibility
-from tests.support.legibility import MODES, READ_LCS, STRENGTHS
+from tools.testkit import legibility
+from tools.testkit.legibility import MODES, READ_LCS, STRENGTHS
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pytest
 from plateblur.imageio import decode_photo
 from plateblur.pipeline import detect, render
 from plateblur.settings import Settings
-from tests.support import MEDIA
 from tests.support.helpers import MODEL_PATH, coverage, load_plates, make_frame, noise_frame, outside_mask
+from tools.testkit import MEDIA
 
 pytest.importorskip("onnxruntime")   # CPython only (the page runs the model with onnxruntime-web)
 PLATES = load_plates()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tomllib
 
-from tests.support import REPO_ROOT
+from tools.testkit import REPO_ROOT
 
 CPYTHON_ONLY = {"__main__.py"}
 CPYTHON_ONLY_PACKAGES = {"cpython"}   # the CLI, onnxruntime and batches (the page fetches models/ itself)

@@ -1,4 +1,4 @@
-"""The test-video generator (tests/support/make_media.py) and the checks in tests/support/media.py.
+"""The test-video generator (tools/testkit/make_media.py) and the checks in tools/testkit/media.py.
 
 The first tests need only numpy and Pillow; the rest make the clips (ffmpeg) and read them (PyAV)."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from tests.support import make_media as gen
-from tests.support.media import (OBSCURED_MAX_RATIO, all_truth, audio_packets, boxes_of, detail_ratio,
+from tools.testkit import make_media as gen
+from tools.testkit.media import (OBSCURED_MAX_RATIO, all_truth, audio_packets, boxes_of, detail_ratio,
                                  ensure_media, frame_at, frame_index, plate_obscured, read_video, truth)
 
 OUT_WH = (640, 360)

@@ -11,9 +11,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.support import media
-from tests.support.page_driver import App, chromium, local_site
 from tools.bench import time_stream_model
+from tools.testkit import media
+from tools.testkit.page_driver import App, chromium, local_site
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from plateblur.cpython import cluster
 from plateblur.imageio import decode_photo
 from plateblur.cpython.onnx_model import OnnxModel
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
-from tests.support import MEDIA, media
+from tools.testkit import MEDIA, media
 
 
 def bare_fps(model_file: str, frames: list) -> float:

@@ -24,11 +24,11 @@ from plateblur.cpython.assets import model_path
 from plateblur.cpython.onnx_model import OnnxModel
 from plateblur.preprocess import input_for
 from plateblur.settings import STREAM_MODEL_FILE
-from tests.support import media
-from tests.support.page_driver import App, chromium, local_site
 from tools.bench import time_stream_model
 from tools.bench.cli_scale import cli_seconds
 from tools.bench.video import process
+from tools.testkit import media
+from tools.testkit.page_driver import App, chromium, local_site
 
 RUNS = 15
 

@@ -9,7 +9,7 @@ import argparse
 import statistics
 import time
 
-from tests.support.page_driver import App, chromium, local_site
+from tools.testkit.page_driver import App, chromium, local_site
 
 VISITS = ("first visit", "second visit", "offline")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.support import MEDIA
-from tests.support.page_driver import App, chromium, local_site
+from tools.testkit import MEDIA
+from tools.testkit.page_driver import App, chromium, local_site
 
 SOURCE, SIZE = "street-07.jpg", (4000, 3000)
 

@@ -15,8 +15,8 @@ import json
 import statistics
 
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
-from tests.support.page_driver import App, chromium, local_site
 from tools.bench import WARMUP_RUNS, bare_runs
+from tools.testkit.page_driver import App, chromium, local_site
 
 SHAPES = ["640x640", "640x384", "480x288", "416x256"]     # the square, then 16:9 at long sides 640, 480, 416
 

@@ -1,12 +1,12 @@
-"""Prints the OCR table of tests/legibility.py: for each mode and strength, how many plates
+"""Prints the OCR table of tools/testkit/legibility.py: for each mode and strength, how many plates
 Tesseract reads after obscuring, of those it reads on the original, by plate width.
 
-    .venv/bin/python tools/ocr_table.py            # needs tesseract (tools/setup --test)"""
+    .venv/bin/python -m tools.bench.ocr_table      # needs tesseract (tools/setup --test)"""
 from __future__ import annotations
 
 import time
 
-from tests.support import legibility
+from tools.testkit import legibility
 
 
 def main() -> None:

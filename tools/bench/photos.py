@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from plateblur.settings import MODEL_FILE
-from tests.support import MEDIA, REPO_ROOT
-from tests.support.page_driver import App, chromium, local_site
 from tools.bench import bare_runs
+from tools.testkit import MEDIA, REPO_ROOT
+from tools.testkit.page_driver import App, chromium, local_site
 
 STAGES = ["decode", "preprocess", "run", "postprocess", "obscure", "encode"]
 

@@ -16,9 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from tests.support import media
-from tests.support.page_driver import App, chromium, local_site
 from tools.bench import time_stream_model
+from tools.testkit import media
+from tools.testkit.page_driver import App, chromium, local_site
 
 
 def chromium_rss_mb() -> float:

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from plateblur.obscure import OBSCURERS
+
 from . import MEDIA
 from .plates_synth import BACKGROUNDS, FONTS, plate_text, synthetic_plate
-from plateblur.obscure import OBSCURERS
 
 READ_LCS = 4
 WHITELIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

@@ -1,10 +1,10 @@
 """Test videos whose plate boxes are known for every frame, and the checks the video and camera
 tests make on what the page exports.
 
-The clips are made in set-up, never committed, by tests/support/make_media.py into build/test-media/
+The clips are made in set-up, never committed, by tools/testkit/make_media.py into build/test-media/
 (see that module for what each clip is); ``ensure_media()`` makes whatever is missing or stale.
 
-    from tests.support.media import ensure_media, truth, read_video, plate_obscured
+    from tools.testkit.media import ensure_media, truth, read_video, plate_obscured
     folder = ensure_media()
     clip = truth("pan.mp4")                   # fps, width, height, frames [[timestamp_us, boxes]], ...
     frames, stamps = read_video(folder / "pan.mp4")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the test videos whose plate boxes are known exactly for every frame.
 
-    .venv/bin/python -m tests.support.make_media [--out build/test-media] [--long]
+    .venv/bin/python -m tools.testkit.make_media [--out build/test-media] [--long]
 
 Every clip is a slow pan and zoom across ../shared/media/dashcam-02.png (1280x720, 3 labelled
 plates): frame i is the crop window (x, y, w, h) of the photo at t = i / fps, resized (Lanczos) to
@@ -728,7 +728,7 @@ def _build(out: Path, long: bool, force: bool, log) -> dict:
             continue
         clips[name] = clip_truth(clip, plates, source.size)
     variants = {name: variant_truth(v) for name, v in VARIANTS.items() if (out / name).is_file()}
-    truth = {"generator": "tests/support/make_media.py", "source": SOURCE.name, "clips": clips,
+    truth = {"generator": "tools/testkit/make_media.py", "source": SOURCE.name, "clips": clips,
              "variants": variants, "bad_inputs": BAD_INPUTS, "skipped": skipped}
     text = json.dumps(truth, separators=(",", ":"))
     if not fresh(out, ["truth.json"], since) or truth_path.read_text() != text:
