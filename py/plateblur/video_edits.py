@@ -6,7 +6,8 @@ they belong to (``TrackRecord``: rows of frame, track, x1, y1, x2, y2 in whole p
 regions drawn on a frame F, obscured from F up to frame G (default: the last frame), either where
 they were drawn ("fixed") or following what was drawn over ("follow": template matching on the
 decoded frames, so it runs during the re-export, frame after frame). ``Replay`` gives each frame's
-edited regions to a re-export (``ReplayProcessor``, the frame loop's processor that never runs the detector).
+edited regions to a re-export: ``ReplayProcessor``, the frame loop's processor (frames.py) that never
+runs the detector.
 
 Detector tracks have ids from 1 up; drawn region j has id -(j + 1) (``drawn_id``)."""
 from __future__ import annotations

@@ -4,7 +4,6 @@ person's edits (proposals removed, regions drawn: edits.py), never running the m
 Bytes in, a plain dict out (the caller marshals it); the model is any awaitable detector."""
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from typing import Callable
 

@@ -109,8 +109,8 @@ def parse_args(argv: list[str] | None = None) -> RunOptions:
     if a.model is not None and not a.model.is_file():
         p.error(f"model not found: {a.model}")
     return RunOptions(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
-               a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary, a.ray,
-               a.regions)
+                      a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary,
+                      a.ray, a.regions)
 
 
 def _positive_int(text: str) -> int:

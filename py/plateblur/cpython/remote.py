@@ -3,8 +3,8 @@ filesystem ``pyarrow.fs.FileSystem.from_uri`` understands. pyarrow comes with th
 extra; local paths never need it.
 
 A ``Uri`` has the parts of ``pathlib.Path`` the batch uses (name, stem, suffix, parent, ``/``,
-with_name), so that naming (cpython.outputs.result_bases) is one code for both. Reading, listing and writing go
-through the functions here. A result is staged in a local temporary file (PyAV needs one for a video
+with_name), so that naming (cpython.outputs.result_bases) is one code for both. Reading, listing and
+writing go through the functions here. A result is staged in a local temporary file (PyAV needs one for a video
 anyway), uploaded to a temporary name beside its target and moved into place only when complete."""
 from __future__ import annotations
 
