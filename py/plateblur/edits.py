@@ -17,7 +17,9 @@ from .settings import Settings
 
 
 class EditError(ValueError):
-    """Edits that do not fit the photo (the message says why)."""
+    """Edits that do not fit the photo or video they are for (the message says why): a photo's
+    (``Edits``) or a video's (``video_edits.VideoEdits``). The page's own controls build them, so one
+    is a page bug, told as an internal error (it is no UserError)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Edits:
 
 
 @dataclass(frozen=True)
-class Plan:
+class RegionPlan:
     """What to obscure: ``regions`` int32 (N, 4) with ``ids`` parallel to them ("d<i>": stored
     detection i, padded; "a<j>": drawn region j); ``kept``: the detections obscured."""
 
@@ -52,7 +54,8 @@ class Plan:
     ids: list[str]
 
 
-def plan(detections: Detections, frame_wh: tuple[int, int], settings: Settings, edits: Edits = Edits()) -> Plan:
+def plan_regions(detections: Detections, frame_wh: tuple[int, int], settings: Settings,
+                 edits: Edits = Edits()) -> RegionPlan:
     """The regions for the detections at the settings' threshold, less the removed ones, plus the drawn ones."""
     indices = [i for i in select_indices(detections, settings.conf).tolist() if i not in edits.removed]
     kept = detections[np.asarray(indices, np.intp)]
@@ -63,7 +66,7 @@ def plan(detections: Detections, frame_wh: tuple[int, int], settings: Settings, 
         if len(drawn):
             regions.append(drawn[0])
             ids.append(f"a{j}")
-    return Plan(kept, np.asarray(regions, np.int32).reshape(-1, 4), ids)
+    return RegionPlan(kept, np.asarray(regions, np.int32).reshape(-1, 4), ids)
 
 
 def _ordered(box) -> tuple[float, float, float, float]:

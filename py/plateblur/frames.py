@@ -7,7 +7,7 @@ with ``failed`` set: the sink must hide that frame whole (fail closed), never pa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Protocol
 
 import numpy as np
 
@@ -16,7 +16,6 @@ from .clock import StageClock
 from .frame_pixels import ArrayFrame, FramePixels
 from .settings import Settings
 from .track import Tracker
-from .video_edits import Replay, TrackRecord
 
 NO_REGIONS = np.zeros((0, 4), np.int32)
 NO_PIXELS = np.zeros((0,), np.uint8)
@@ -37,11 +36,22 @@ class FrameResult:
     ids: np.ndarray = field(default_factory=lambda: NO_IDS)
 
 
-class _Frames:
-    """What every frame loop's processor shares: the fail-closed rule, the counts, the stage clock
-    and, where asked for, the record of each frame's regions and their tracks (``record``)."""
+class FrameRecord(Protocol):
+    """Where a processor notes each frame's regions and their track ids, and the frames that failed
+    (``video_edits.TrackRecord``, for a video's later edits)."""
 
-    def __init__(self, settings: Settings, clock: StageClock | None, record: TrackRecord | None) -> None:
+    def add(self, frame: int, ids: np.ndarray, regions: np.ndarray) -> None: ...
+
+    def fail(self, frame: int) -> None: ...
+
+
+class BaseProcessor:
+    """What every frame loop's processor shares: the fail-closed rule, the counts, the stage clock
+    and, where asked for, the record of each frame's regions and their tracks (``record``).
+    Subclasses say where a frame's regions come from (``_regions``): the detector and tracker here,
+    an edited record in a re-export (``video_edits.ReplayProcessor``)."""
+
+    def __init__(self, settings: Settings, clock: StageClock | None, record: FrameRecord | None) -> None:
         self.settings = settings
         self.clock = clock or StageClock()
         self.record = record
@@ -78,7 +88,7 @@ class _Frames:
         return FrameResult(regions, patches, detected, ids=ids)
 
 
-class FrameProcessor(_Frames):
+class FrameProcessor(BaseProcessor):
     """The per-frame state of one stream: the tracker, the detection cadence and the stage clock.
 
     ``model``: awaitable (1, 3, H, W) float32 -> raw output, with ``input_wh`` and ``dynamic``. The detector runs on
@@ -87,7 +97,7 @@ class FrameProcessor(_Frames):
     (a video file's, for later edits; None for the endless camera)."""
 
     def __init__(self, model: Callable[[np.ndarray], Awaitable[np.ndarray]], settings: Settings,
-                 clock: StageClock | None = None, record: TrackRecord | None = None) -> None:
+                 clock: StageClock | None = None, record: FrameRecord | None = None) -> None:
         super().__init__(settings, clock, record)
         self.model = model
         self.tracker = Tracker()
@@ -105,27 +115,6 @@ class FrameProcessor(_Frames):
             tracked = self.tracker.predict(self._since_update)
         regions, rows = pipeline.covering(tracked, frame.size, self.settings)
         return np.asarray(tracked.tracker_id, np.int64)[rows], regions, detect_now
-
-
-class ReplayProcessor(_Frames):
-    """A re-export's stand-in for ``FrameProcessor``: each frame's regions come from an edited
-    record (``video_edits.Replay``), never from the detector. A frame that failed when the video was
-    processed is hidden whole again (its regions were never known)."""
-
-    def __init__(self, replay: Replay, settings: Settings, clock: StageClock | None = None,
-                 record: TrackRecord | None = None) -> None:
-        super().__init__(settings, clock, record)
-        self.replay = replay
-
-    async def _regions(self, frame, gap, index):
-        ids, regions = self.replay.at(index, await frame.rgb())   # also for a failed frame: followed regions go on
-        if index in self.replay.failed:
-            raise FrameFailedBefore(f"frame {index} failed when the video was processed")
-        return ids, regions, False
-
-
-class FrameFailedBefore(RuntimeError):
-    """A re-exported frame that was hidden whole the first time."""
 
 
 def run_sync(coroutine):

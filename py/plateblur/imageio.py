@@ -80,7 +80,7 @@ def decode_photo(data: bytes) -> Photo:
                                  limit=round(MAX_PIXELS / 1e6))
             img.load()
             icc = img.info.get("icc_profile")
-            img = _upright(img)
+            img = _apply_exif_orientation(img)
             if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):   # 16-bit grey: keep the tones
                 img = Image.fromarray((np.asarray(img, dtype=np.uint32) >> 8).astype(np.uint8))
             has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
@@ -100,7 +100,7 @@ def decode_photo(data: bytes) -> Photo:
     return Photo(np.ascontiguousarray(rgb), alpha, fmt, icc)
 
 
-def _upright(img: Image.Image) -> Image.Image:
+def _apply_exif_orientation(img: Image.Image) -> Image.Image:
     """The photo turned as its EXIF orientation says. Unlike ImageOps.exif_transpose this never
     re-serialises the EXIF block, so a corrupt one (a bad GPS block, say) cannot stop the photo."""
     try:

@@ -19,14 +19,14 @@ from .frame_pixels import ArrayFrame, FramePixels, check_rgb, pack_rgba
 from .obscure import OBSCURERS
 from .preprocess import Letterbox, input_for, letterbox_fitted
 from .settings import DETECTION_FLOOR, Settings
-from .tiling import Window, fit, plan
+from .tiling import Window, detector_windows, fit
 
 FRAGMENT_SHARE = 0.8   # a box this much inside a larger kept box is a tile fragment of it
 TILE_BOX_SHARE = 0.5   # tiles look for small plates; a box over half a tile wide or high is an artefact
 
 
 @dataclass(frozen=True)
-class Job:
+class ModelInput:
     """One model input: the (1, 3, H, W) float32 tensor and how it maps back to the frame."""
 
     tensor: np.ndarray
@@ -44,42 +44,44 @@ class Rendered:
     regions: np.ndarray
 
 
-def job_for(window: Window, fitted: np.ndarray, frame_wh: tuple[int, int]) -> Job:
+def model_input_for(window: Window, fitted: np.ndarray, frame_wh: tuple[int, int]) -> ModelInput:
     """The model input of ``window`` from its ``fitted`` pixels (``fit``, or a browser's canvas scaler)."""
     x1, y1, x2, y2 = window.box
     tensor, box = letterbox_fitted(fitted, (x2 - x1, y2 - y1), window.input_wh)
     turned_wh = frame_wh[::-1] if window.turns % 2 else tuple(frame_wh)
-    return Job(tensor, Letterbox(box.scale_xy, box.pad_xy, turned_wh, (x1, y1)), window.tile_wh, window.turns)
+    return ModelInput(tensor, Letterbox(box.scale_xy, box.pad_xy, turned_wh, (x1, y1)), window.tile_wh, window.turns)
 
 
 def prepare(frame: np.ndarray, input_wh: tuple[int, int], max_downscale: float,
-            turns: tuple[int, ...] = (0,)) -> list[Job]:
-    """Model inputs for ``frame`` (H, W, 3 uint8 RGB): the windows of ``plan``, each fitted and letterboxed."""
+            turns: tuple[int, ...] = (0,)) -> list[ModelInput]:
+    """Model inputs for ``frame`` (H, W, 3 uint8 RGB): its ``detector_windows``, each fitted and letterboxed."""
     check_rgb(frame)
     frame_wh = frame.shape[1::-1]
-    return [job_for(window, fit(frame, window), frame_wh) for window in plan(frame_wh, input_wh, max_downscale, turns)]
+    return [model_input_for(window, fit(frame, window), frame_wh)
+            for window in detector_windows(frame_wh, input_wh, max_downscale, turns)]
 
 
-def _decode(output: np.ndarray, job: Job) -> Detections:
-    """The job's candidates in the frame's own pixels (a turned frame's turned back)."""
-    found = decode_yolo(output, job.letterbox, DETECTION_FLOOR)
-    if job.tile_wh is not None and len(found):
+def _decode(output: np.ndarray, model_input: ModelInput) -> Detections:
+    """The input's candidates in the frame's own pixels (a turned frame's turned back)."""
+    found = decode_yolo(output, model_input.letterbox, DETECTION_FLOOR)
+    if model_input.tile_wh is not None and len(found):
         size = found.xyxy[:, 2:] - found.xyxy[:, :2]
-        found = found[(size <= np.asarray(job.tile_wh, np.float32) * TILE_BOX_SHARE).all(axis=1)]
-    if job.turns and len(found):
-        found = Detections(turn_boxes(found.xyxy, job.letterbox.source_wh, 4 - job.turns), found.confidence)
+        found = found[(size <= np.asarray(model_input.tile_wh, np.float32) * TILE_BOX_SHARE).all(axis=1)]
+    if model_input.turns and len(found):
+        turned_back = turn_boxes(found.xyxy, model_input.letterbox.source_wh, 4 - model_input.turns)
+        found = Detections(turned_back, found.confidence)
     return found
 
 
-def finish(outputs: list[np.ndarray], jobs: list[Job], iou: float) -> Detections:
+def finish(outputs: list[np.ndarray], inputs: list[ModelInput], iou: float) -> Detections:
     """Decode each output, merge across windows and suppress overlaps. Keeps candidates down to
     DETECTION_FLOOR; ``select`` applies the user's threshold."""
-    if len(outputs) != len(jobs):
-        raise ValueError(f"{len(outputs)} model outputs for {len(jobs)} inputs")
-    merged = Detections.merge([_decode(out, job) for out, job in zip(outputs, jobs)])
+    if len(outputs) != len(inputs):
+        raise ValueError(f"{len(outputs)} model outputs for {len(inputs)} inputs")
+    merged = Detections.merge([_decode(out, model_input) for out, model_input in zip(outputs, inputs)])
     if not len(merged):
         return merged
-    clipped = clip_boxes(merged.xyxy, jobs[0].letterbox.source_wh)
+    clipped = clip_boxes(merged.xyxy, inputs[0].letterbox.source_wh)
     visible = box_area(clipped) > 0          # boxes wholly in the letterbox border are nothing
     return Detections(*nms_union(clipped[visible], merged.confidence[visible], iou))
 
@@ -159,8 +161,8 @@ def detect(frame: np.ndarray, model: Callable[[np.ndarray], np.ndarray], input_w
            settings: Settings, dynamic: bool = False) -> Detections:
     """Synchronous convenience for CPython: prepare, run ``model`` on each input, finish.
     ``input_wh``, ``dynamic``: the model's input size and whether it takes any (see ``input_for``)."""
-    jobs = prepare(frame, input_for(frame.shape[1::-1], input_wh, dynamic), settings.max_downscale, settings.turns)
-    return finish([model(job.tensor) for job in jobs], jobs, settings.iou)
+    inputs = prepare(frame, input_for(frame.shape[1::-1], input_wh, dynamic), settings.max_downscale, settings.turns)
+    return finish([model(model_input.tensor) for model_input in inputs], inputs, settings.iou)
 
 
 async def detect_async(frame: "np.ndarray | FramePixels", model: Callable[[np.ndarray], Awaitable[np.ndarray]],
@@ -172,15 +174,17 @@ async def detect_async(frame: "np.ndarray | FramePixels", model: Callable[[np.nd
     called before each of the n model runs."""
     clock = clock or StageClock()
     pixels = frame if isinstance(frame, FramePixels) else ArrayFrame(frame)
-    windows = plan(pixels.size, input_for(pixels.size, input_wh, dynamic), settings.max_downscale, settings.turns)
-    jobs = [job_for(window, fitted, pixels.size) for window, fitted in zip(windows, await pixels.fitted(windows))]
+    windows = detector_windows(pixels.size, input_for(pixels.size, input_wh, dynamic), settings.max_downscale,
+                               settings.turns)
+    inputs = [model_input_for(window, fitted, pixels.size)
+              for window, fitted in zip(windows, await pixels.fitted(windows))]
     clock.lap("preprocess")
     outputs = []
-    for i, job in enumerate(jobs):
+    for i, model_input in enumerate(inputs):
         if on_pass:
-            on_pass(i, len(jobs))
-        outputs.append(await model(job.tensor))
+            on_pass(i, len(inputs))
+        outputs.append(await model(model_input.tensor))
     clock.lap("run")
-    found = finish(outputs, jobs, settings.iou)
+    found = finish(outputs, inputs, settings.iou)
     clock.lap("postprocess")
     return found

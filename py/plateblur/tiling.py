@@ -48,8 +48,8 @@ class Window:
     turns: int = 0
 
 
-def plan(frame_wh: tuple[int, int], input_wh: tuple[int, int], max_downscale: float,
-         turns: tuple[int, ...] = (0,)) -> list[Window]:
+def detector_windows(frame_wh: tuple[int, int], input_wh: tuple[int, int], max_downscale: float,
+                     turns: tuple[int, ...] = (0,)) -> list[Window]:
     """The model inputs of a frame of ``frame_wh``: the whole frame, plus tiles if it is large.
     ``turns``: also search the frame turned by these quarter turns counter-clockwise (the thorough
     mode: the detector misses plates in a sideways picture); 0 must come first."""

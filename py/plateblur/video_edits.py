@@ -6,7 +6,8 @@ they belong to (``TrackRecord``: rows of frame, track, x1, y1, x2, y2 in whole p
 regions drawn on a frame F, obscured from F up to frame G (default: the last frame), either where
 they were drawn ("fixed") or following what was drawn over ("follow": template matching on the
 decoded frames, so it runs during the re-export, frame after frame). ``Replay`` gives each frame's
-edited regions to a re-export, which never runs the detector.
+edited regions to a re-export: ``ReplayProcessor``, the frame loop's processor (frames.py) that never
+runs the detector.
 
 Detector tracks have ids from 1 up; drawn region j has id -(j + 1) (``drawn_id``)."""
 from __future__ import annotations
@@ -17,16 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .boxes import to_pixel_regions
+from .clock import StageClock
+from .edits import EditError
+from .frames import BaseProcessor, FrameRecord
+from .settings import Settings
 
 COLUMNS = 6                     # frame, track, x1, y1, x2, y2
 TEMPLATE_SIDE = 24              # follow: the drawn content is compared at most this many samples a side
 SEARCH_SHARE = 0.5              # follow: how far it may move per frame, as a share of the box's longer side
 MIN_SEARCH_PX = 12              # ... and at least this many pixels
 LUMA = np.float32([0.299, 0.587, 0.114])
-
-
-class EditError(ValueError):
-    """Edits that do not fit the video (the message says why)."""
 
 
 def drawn_id(j: int) -> int:
@@ -183,3 +184,24 @@ class Follower:
         self.box += np.array([best_x - r, best_y - r] * 2, np.float64) * s
         self.template = 0.75 * self.template + 0.25 * views[best_y, best_x]
         return tuple(float(v) for v in self.box)
+
+
+class ReplayProcessor(BaseProcessor):
+    """A re-export's stand-in for ``frames.FrameProcessor``: each frame's regions come from an edited
+    record (``Replay``), never from the detector. A frame that failed when the video was processed is
+    hidden whole again (its regions were never known)."""
+
+    def __init__(self, replay: Replay, settings: Settings, clock: StageClock | None = None,
+                 record: FrameRecord | None = None) -> None:
+        super().__init__(settings, clock, record)
+        self.replay = replay
+
+    async def _regions(self, frame, gap, index):
+        ids, regions = self.replay.at(index, await frame.rgb())   # also for a failed frame: followed regions go on
+        if index in self.replay.failed:
+            raise FrameFailedBefore(f"frame {index} failed when the video was processed")
+        return ids, regions, False
+
+
+class FrameFailedBefore(RuntimeError):
+    """A re-exported frame that was hidden whole the first time."""

@@ -8,25 +8,25 @@ from pathlib import Path
 import pytest
 
 from plateblur.cpython.inputs import Source
-from plateblur.cpython.outputs import plan, write_atomic
+from plateblur.cpython.outputs import result_bases, write_atomic
 
 
 def test_names_are_unique_case_insensitively_and_never_an_inputs(tmp_path):
     sources = [Source(tmp_path / "in" / name) for name in ("A.jpg", "a.png", "b.jpg", "b_anonymised.jpg")]
     out = tmp_path / "out"
-    assert plan(sources, out) == [out / "A", out / "a_2", out / "b", out / "b_anonymised"]
+    assert result_bases(sources, out) == [out / "A", out / "a_2", out / "b", out / "b_anonymised"]
     beside = tmp_path / "in"
-    assert plan(sources, None) == [beside / "A_anonymised", beside / "a_anonymised_2",
-                                   beside / "b_anonymised_2", beside / "b_anonymised_anonymised"]
+    assert result_bases(sources, None) == [beside / "A_anonymised", beside / "a_anonymised_2",
+                                           beside / "b_anonymised_2", beside / "b_anonymised_anonymised"]
 
 
 def test_mirrored_subfolders_and_an_output_folder_that_holds_inputs(tmp_path):
     top = tmp_path / "in"
     sources = [Source(top / "a.jpg"), Source(top / "x" / "a.jpg", Path("x")), Source(top / "x" / "y" / "a.jpg",
                                                                                        Path("x/y"))]
-    assert plan(sources, tmp_path / "out") == [tmp_path / "out" / "a", tmp_path / "out" / "x" / "a",
-                                               tmp_path / "out" / "x" / "y" / "a"]
-    assert plan(sources, top) == [top / "a_anonymised", top / "x" / "a_anonymised", top / "x" / "y" / "a_anonymised"]
+    assert result_bases(sources, tmp_path / "out") == [tmp_path / "out" / "a", tmp_path / "out" / "x" / "a",
+                                                       tmp_path / "out" / "x" / "y" / "a"]
+    assert result_bases(sources, top) == [top / "a_anonymised", top / "x" / "a_anonymised", top / "x" / "y" / "a_anonymised"]
 
 
 def test_write_atomic_never_replaces_without_overwrite(tmp_path):

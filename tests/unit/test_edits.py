@@ -9,19 +9,19 @@ from PIL import Image
 from tests.support.helpers import BrightBoxModel, encode_image, make_detections, make_frame
 
 from plateblur.browser.photos import Photos
+from plateblur.edits import EditError, Edits, plan_regions
 from plateblur.frames import run_sync
-from plateblur.edits import EditError, Edits, plan
 from plateblur.settings import Settings
 
 WH = (400, 300)
 DETECTIONS = make_detections([[100, 150, 180, 170], [300, 40, 340, 60], [20, 250, 60, 262]], [0.9, 0.5, 0.2])
 
 
-def test_without_edits_the_plan_is_what_the_pipeline_obscures():
+def test_without_edits_the_planned_regions_are_what_the_pipeline_obscures():
     from plateblur import pipeline
     settings = Settings(conf=0.3)
     rendered = pipeline.render(make_frame(*WH), DETECTIONS, settings)
-    planned = plan(DETECTIONS, WH, settings)
+    planned = plan_regions(DETECTIONS, WH, settings)
     assert planned.regions.tolist() == rendered.regions.tolist()
     assert planned.ids == ["d0", "d1"]
 
@@ -29,16 +29,16 @@ def test_without_edits_the_plan_is_what_the_pipeline_obscures():
 def test_a_removed_proposal_stays_removed_at_any_threshold_and_padding():
     edits = Edits(removed=frozenset({1}))
     for settings in (Settings(conf=0.1), Settings(conf=0.3, pad=0.5), Settings(conf=0.05, pad=0)):
-        assert "d1" not in plan(DETECTIONS, WH, settings, edits).ids
-    assert plan(DETECTIONS, WH, Settings(conf=0.1), edits).ids == ["d0", "d2"]
+        assert "d1" not in plan_regions(DETECTIONS, WH, settings, edits).ids
+    assert plan_regions(DETECTIONS, WH, Settings(conf=0.1), edits).ids == ["d0", "d2"]
 
 
 def test_a_drawn_region_is_obscured_exactly_as_drawn_whatever_the_settings():
     edits = Edits(added=((250.4, 90.6, 210.2, 120),))      # drawn right to left: put in order
     for settings in (Settings(conf=0.9, pad=0), Settings(conf=0.05, pad=2)):
-        planned = plan(DETECTIONS, WH, settings, edits)
+        planned = plan_regions(DETECTIONS, WH, settings, edits)
         assert planned.ids[-1] == "a0" and planned.regions[-1].tolist() == [210, 90, 251, 120]
-    outside = plan(DETECTIONS, WH, Settings(), Edits(added=((390, 290, 500, 400), (500, 10, 600, 20))))
+    outside = plan_regions(DETECTIONS, WH, Settings(), Edits(added=((390, 290, 500, 400), (500, 10, 600, 20))))
     assert outside.regions[-1].tolist() == [390, 290, 400, 300] and outside.ids[-1] == "a0", \
         "clipped to the photo; a region wholly outside it hides nothing"
 

@@ -1,15 +1,19 @@
-"""A processed video's corrections (plateblur.video_edits) and their re-export (frames.ReplayProcessor):
+"""A processed video's corrections (plateblur.video_edits) and their re-export (its ReplayProcessor):
 tracks removed on every frame, regions drawn on a frame (fixed or following the content) for a
 span, the detector never run again."""
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 import pytest
+from tests.support import REPO_ROOT
 from tests.unit.test_frames import AsyncModel, FakeJob, Frame, plate_frame, run
 
-from plateblur.frames import FrameProcessor, ReplayProcessor, run_sync
+from plateblur.edits import EditError
+from plateblur.frames import BaseProcessor, FrameProcessor, run_sync
 from plateblur.settings import Settings
-from plateblur.video_edits import Drawn, EditError, Follower, Replay, TrackRecord, VideoEdits, drawn_id
+from plateblur.video_edits import Drawn, Follower, Replay, ReplayProcessor, TrackRecord, VideoEdits, drawn_id
 
 W, H = 320, 240
 
@@ -180,3 +184,12 @@ def test_a_frame_that_failed_stays_hidden_whole_in_the_re_export():
     run(again, processor)
     assert processor.failed == 1 and not again.out[1].any()
     assert again.results[1].failed == "FrameFailedBefore: frame 1 failed when the video was processed"
+
+
+def test_the_core_frame_loop_knows_nothing_of_the_re_export():
+    """frames.py is the frame loop of every stream; the replay (a page feature) builds on it, not in it."""
+    tree = ast.parse((REPO_ROOT / "py" / "plateblur" / "frames.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert imported and not {name for name in imported if name and "video_edits" in name}
+    assert issubclass(ReplayProcessor, BaseProcessor)

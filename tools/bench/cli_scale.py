@@ -45,7 +45,7 @@ def cli_seconds(args: list[str]) -> float:
 
 def ray_rate(folder: Path, out: Path, actors: int) -> float:
     job = cli.parse_args([str(folder), "-o", str(out), "--overwrite", "-q"])
-    tasks = cli.plan(job, cli.inputs.collect([folder], False, out))
+    tasks = cli.plan_tasks(job, cli.inputs.collect([folder], False, out))
     times: list[float] = []
     started = time.perf_counter()
     cluster.run("local", tasks, job.work_options(), actors, lambda record: times.append(time.perf_counter()),

@@ -10,9 +10,9 @@ import zipfile
 
 import numpy as np
 
-from ..frames import FrameProcessor, ReplayProcessor
+from ..frames import FrameProcessor
 from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
-from ..video_edits import COLUMNS, Replay, TrackRecord, VideoEdits
+from ..video_edits import COLUMNS, Replay, ReplayProcessor, TrackRecord, VideoEdits
 from . import bridge, streams
 from .errors import NotReady, describe
 from .models import Models

@@ -2,20 +2,25 @@
 page says it in its own language: protocol.json "details"), and the English text (logs; the page's
 fallback for a code it lacks).
 
-Matched by name, never by message text: Python exceptions by class, JS errors by their ``name``
-(web/worker/*.js give theirs one, with its ``detail`` and ``params``: port.js ``namedError``), so a
-new wording cannot change how an error is handled."""
+Matched by type, never by message text: Python errors meant for the user are UserErrors
+(usererror.py) named in protocol.json; JS errors are matched by their ``name`` (web/worker/*.js give
+theirs one, with its ``detail`` and ``params``: port.js ``namedError``), so a new wording cannot change
+how an error is handled. ``describe`` is the one place that tells them apart: everything else is an
+internal error, told with its exception's name."""
 from __future__ import annotations
 
 from ..usererror import UserError
 from .protocol import DETAILS, ERRORS
 
-# Errors made for the user: their detail code and params are passed on as they are.
-TOLD_AS_IS = {"ImageError", "VideoError", "VideoDamaged", "LoadError"}
+# JS errors made for the user (web/worker/video-file.js): their detail code and params are passed on.
+JS_USER_ERRORS = {"VideoError", "VideoDamaged"}
 
 
-class NotReady(RuntimeError):
-    """A call that needs the detector came before load() finished."""
+class NotReady(UserError):
+    """A call that needs the detector came before load() finished (the page says error.NotReady)."""
+
+    def __init__(self) -> None:
+        super().__init__("the detector is not loaded yet")
 
 
 class LoadError(UserError):
@@ -43,16 +48,22 @@ def error_detail(exc: BaseException) -> tuple[str | None, dict]:
     return (str(code) if code else None), dict(params or {})
 
 
+def is_user_error(exc: BaseException) -> bool:
+    """A failure meant for the user: a UserError the protocol names, or a JS error made for the user."""
+    name = error_name(exc)
+    if type(exc).__name__ == "JsException":
+        return name in JS_USER_ERRORS
+    return isinstance(exc, UserError) and name in ERRORS
+
+
 def describe(exc: BaseException) -> dict:
     """{error_name, error (English), detail (a code or None), params} of a failed call."""
     name = error_name(exc)
-    if name in TOLD_AS_IS:
+    if is_user_error(exc):
         detail, params = error_detail(exc)
         return told(name, error_message(exc), detail, params)
     if name == "Cancelled":
         return told(name, "cancelled")
-    if name == "NotReady":
-        return told(name, "the detector is not loaded yet")
     if isinstance(exc, MemoryError):
         return told("OutOfMemory", "not enough memory for this file; try a smaller one, or close other tabs")
     exception = f"{name}: {error_message(exc)}"
@@ -63,5 +74,5 @@ def told(name: str, error: str, detail: str | None = None, params: dict | None =
     return {"error_name": name, "error": error, "detail": detail, "params": params or {}}
 
 
-assert {"OutOfMemory", "InternalError", "Cancelled", "NotReady"} | TOLD_AS_IS <= set(ERRORS)
+assert {"OutOfMemory", "InternalError", "Cancelled"} | JS_USER_ERRORS <= set(ERRORS)
 assert "internal.exception" in DETAILS

@@ -4,14 +4,13 @@ person's edits (proposals removed, regions drawn: edits.py), never running the m
 Bytes in, a plain dict out (the caller marshals it); the model is any awaitable detector."""
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from typing import Callable
 
 from .. import pipeline
 from ..clock import StageClock
 from ..detections import Detections
-from ..edits import Edits, plan
+from ..edits import Edits, plan_regions
 from ..imageio import Photo, decode_photo, encode_photo
 from ..settings import Settings
 
@@ -77,13 +76,13 @@ class Photos:
     def _result(self, item_id: str, photo: Photo, settings: Settings, clock: StageClock) -> dict:
         detections, edits = self.detections[item_id], self.edits.get(item_id, Edits())
         h, w = photo.rgb.shape[:2]
-        regions = plan(detections, (w, h), settings, edits)
-        image = pipeline.obscure(photo.rgb, regions.regions, settings)
+        planned = plan_regions(detections, (w, h), settings, edits)
+        image = pipeline.obscure(photo.rgb, planned.regions, settings)
         clock.lap("obscure")
         encoded = encode_photo(photo, image)
         clock.lap("encode")
         return {"ok": True, "id": item_id, "width": w, "height": h, "mime": photo.mime,
-                "extension": photo.extension, "boxes": regions.kept.to_rows(),
-                "regions": regions.regions.tolist(), "region_ids": regions.ids,
+                "extension": photo.extension, "boxes": planned.kept.to_rows(),
+                "regions": planned.regions.tolist(), "region_ids": planned.ids,
                 "removed": sorted(edits.removed), "added": [list(box) for box in edits.added],
                 "timings": clock.ms(), "data": encoded}

@@ -18,9 +18,9 @@ from typing import Callable, Iterable
 from .. import pipeline
 from ..imageio import ImageError, Photo, decode_photo, encode_photo
 from ..settings import Settings
+from ..usererror import UserError
 from .outputs import reason, with_extension, write_atomic
-from .remote import RemoteError, Uri
-from .video import VideoError
+from .remote import Uri
 
 
 @dataclass(frozen=True)
@@ -87,14 +87,18 @@ def save(task: Task, photo: Photo, image, record: dict, overwrite: bool) -> dict
     return record
 
 
+def error_text(exc: Exception) -> str:
+    """The one line the user is told of a failure, a file's or the run's: a UserError's own text
+    (usererror.py), else what went wrong inside (a bug), never a traceback."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "not enough memory"
+    return f"internal error ({type(exc).__name__}: {exc})"
+
+
 def error_record(source: Path, exc: Exception) -> dict:
-    if isinstance(exc, (ImageError, VideoError, RemoteError)):
-        message = str(exc)
-    elif isinstance(exc, MemoryError):
-        message = "not enough memory for this photo"
-    else:
-        message = f"internal error ({type(exc).__name__}: {exc})"
-    return {"path": str(source), "error": message}
+    return {"path": str(source), "error": error_text(exc)}
 
 
 def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_record: Callable[[dict], None],

@@ -11,14 +11,16 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 
 from ..obscure import OBSCURERS
 from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from ..usererror import UserError
 from . import batch, cluster, inputs, outputs, regions, video
 from .assets import model_path
 from .progress import Progress
-from .remote import RemoteError, Uri, location
+from .remote import Uri, location
 from .work import Work, WorkOptions
 
 DEFAULTS = Settings()
@@ -27,7 +29,9 @@ INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT
 
 
 @dataclass(frozen=True)
-class Job:
+class RunOptions:
+    """One run of the command line, as its arguments ask for it."""
+
     inputs: tuple[Path | Uri, ...]
     output_dir: Path | Uri | None
     json: bool
@@ -47,14 +51,23 @@ class Job:
         return WorkOptions(self.model, self.video_model or self.model, self.settings, self.overwrite, self.crf)
 
 
-def parse_args(argv: list[str] | None = None) -> Job:
+def package_version() -> str:
+    """The installed package's version (its metadata); a source tree never installed has none."""
+    try:
+        return metadata.version("plateblur")
+    except metadata.PackageNotFoundError:
+        return "(version unknown: not installed as a package)"
+
+
+def parse_args(argv: list[str] | None = None) -> RunOptions:
     p = argparse.ArgumentParser(
-        prog="python -m plateblur",
+        prog="plateblur",      # the command's name, under `python -m plateblur` too
         description="Obscure vehicle licence plates in photos and videos. Nothing leaves this machine.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("inputs", nargs="+", type=location,
                    help="photos (JPEG, PNG, WebP), videos (MP4, MOV, MKV, WebM, ...) or folders of them; "
                         "local paths or URIs of any filesystem pyarrow knows (s3://bucket/prefix, needs pyarrow)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     p.add_argument("-o", "--output", type=location, default=None,
                    help="folder (or URI) for the results, mirroring the input folders with -r (default: next "
                         "to each input, as <name>_anonymised<ext>; so too in an -o folder that holds inputs)")
@@ -95,9 +108,9 @@ def parse_args(argv: list[str] | None = None) -> Job:
         p.error(str(exc))
     if a.model is not None and not a.model.is_file():
         p.error(f"model not found: {a.model}")
-    return Job(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
-               a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary, a.ray,
-               a.regions)
+    return RunOptions(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
+                      a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary,
+                      a.ray, a.regions)
 
 
 def _positive_int(text: str) -> int:
@@ -112,28 +125,28 @@ def _crf(text: str) -> int:
     return int(text)
 
 
-class Interrupted(Exception):
+class Interrupted(UserError):
     """Ctrl-C during the batch: the one line to show."""
 
 
-def plan(job: Job, found: inputs.Inputs) -> list[batch.Task]:
+def plan_tasks(job: RunOptions, found: inputs.Inputs) -> list[batch.Task]:
     """The run's tasks with their result paths; OutputError before anything is written."""
     if job.json:
         return [batch.Task(source.path) for source in found.sources]
-    bases = outputs.plan(found.sources, job.output_dir)
+    bases = outputs.result_bases(found.sources, job.output_dir)
     outputs.check_writable(bases)
     if not job.overwrite:
         outputs.refuse_earlier_results(bases)
     return [batch.Task(source.path, base) for source, base in zip(found.sources, bases)]
 
 
-def run(job: Job) -> int:
+def run(job: RunOptions) -> int:
     """Returns the exit code: 0 when every photo was anonymised, 1 when any failed (or none was found)."""
     given = regions.load(job.regions) if job.regions is not None else None
     if job.output_dir is not None and not job.json:
         outputs.prepare_output_folder(job.output_dir)
     found = inputs.collect(list(job.inputs), job.recursive, None if job.json else job.output_dir)
-    tasks = plan(job, found) if found.sources else []
+    tasks = plan_tasks(job, found) if found.sources else []
     videos = [task.source for task in tasks if inputs.is_video(task.source)]
     progress = Progress(len(tasks), job.quiet, chatty=not job.json,
                         video_frames=(lambda: sum(map(video.estimate_frames, videos))) if videos else None)
@@ -180,18 +193,12 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     try:
         return run(parse_args(argv))
-    except (outputs.OutputError, regions.RegionsError, cluster.RayError, RemoteError) as exc:
-        print(f"plateblur: {exc}", file=sys.stderr)
-        return 1
-    except Interrupted as exc:
-        print(f"plateblur: {exc}", file=sys.stderr)
-        return INTERRUPTED
     except KeyboardInterrupt:
         print("plateblur: interrupted; nothing was written", file=sys.stderr)
         return INTERRUPTED
     except BrokenPipeError:    # --json into a reader that stopped early (| head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except Exception as exc:   # a bug outside any one photo: one line, never a traceback
-        print(f"plateblur: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
-        return 1
+    except Exception as exc:   # outside any one file: a UserError's line (batch.error_text), never a traceback
+        print(f"plateblur: {batch.error_text(exc)}", file=sys.stderr)
+        return INTERRUPTED if isinstance(exc, Interrupted) else 1

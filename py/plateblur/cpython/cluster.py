@@ -25,6 +25,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..usererror import UserError
 from . import remote
 from .batch import Task, error_record
 from .inputs import is_video
@@ -38,7 +39,7 @@ CONNECT_TIMEOUT_S = 10
 NO_RAY = "--ray needs Ray, which is not installed (pip install 'plateblur[ray]')"
 
 
-class RayError(Exception):
+class RayError(UserError):
     """Ray is missing or the cluster cannot be reached; one line for the user."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..imageio import FORMATS
+from ..usererror import UserError
 from . import remote
 from .inputs import RESULT_MARK, VIDEO_CONTAINERS, Source
 from .remote import Uri, identity
@@ -25,7 +26,7 @@ PYARROW_DETAIL = re.compile(r"Detail: \[errno \d+\] (.*)$")
 NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 
 
-class OutputError(Exception):
+class OutputError(UserError):
     """The output location cannot be used; the message is one line for the user."""
 
 
@@ -35,7 +36,7 @@ def reason(exc: OSError) -> str:
     return detail[1] if detail else text
 
 
-def plan(sources: list[Source], output_dir: Path | Uri | None) -> list[Path | Uri]:
+def result_bases(sources: list[Source], output_dir: Path | Uri | None) -> list[Path | Uri]:
     """Each source's result path, without its extension."""
     input_folders = {identity(s.path.parent) for s in sources}
     taken = {(identity(s.path.parent), s.path.stem.casefold()) for s in sources}

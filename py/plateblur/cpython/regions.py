@@ -17,12 +17,13 @@ import numpy as np
 from .. import pipeline
 from ..imageio import ImageError
 from ..settings import Settings
+from ..usererror import UserError
 from .batch import Task, read_photo, save
 from .outputs import reason
 from .remote import identity, location
 
 
-class RegionsError(Exception):
+class RegionsError(UserError):
     """The regions file cannot be used; the message is one line for the user."""
 
 

@@ -3,8 +3,8 @@ filesystem ``pyarrow.fs.FileSystem.from_uri`` understands. pyarrow comes with th
 extra; local paths never need it.
 
 A ``Uri`` has the parts of ``pathlib.Path`` the batch uses (name, stem, suffix, parent, ``/``,
-with_name), so that naming (cpython.outputs.plan) is one code for both. Reading, listing and writing go
-through the functions here. A result is staged in a local temporary file (PyAV needs one for a video
+with_name), so that naming (cpython.outputs.result_bases) is one code for both. Reading, listing and
+writing go through the functions here. A result is staged in a local temporary file (PyAV needs one for a video
 anyway), uploaded to a temporary name beside its target and moved into place only when complete."""
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 from urllib.parse import quote, unquote
 
+from ..usererror import UserError
+
 NO_PYARROW = "URIs ({uri}) need pyarrow, which is not installed (pip install 'plateblur[ray]')"
 URI = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
 CHUNK = 1 << 20
 TEMPORARY = re.compile(r"\.(?P<base>.+)\.[^.]+\.[0-9a-f]{8}\.part")    # .<base><extension>.<8 hex>.part
 
 
-class RemoteError(Exception):
+class RemoteError(UserError):
     """A URI cannot be used at all (no pyarrow, an unknown scheme); one line for the user."""
 
 
@@ -231,7 +233,7 @@ def atomic_target(target: Uri, overwrite: bool) -> Iterator[tuple[int, str]]:
     name beside ``target`` and moved to ``target``. On an object store a move is a copy and a
     delete: the copy makes ``target`` appear whole, never in part. Object stores have no "create
     unless it exists", so without ``overwrite`` an existing ``target`` is refused just before the
-    move; a result's name is this run's alone (outputs.plan), so only another program writing
+    move; a result's name is this run's alone (outputs.result_bases), so only another program writing
     there at the same moment could slip in between."""
     fd, local = tempfile.mkstemp(prefix="plateblur-", suffix=target.suffix)
     try:

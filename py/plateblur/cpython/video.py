@@ -19,6 +19,7 @@ import numpy as np
 from ..frames import FrameProcessor, run_sync
 from ..pipeline import unpack_patches
 from ..settings import Settings
+from ..usererror import UserError
 from .inputs import VIDEO_CONTAINERS as CONTAINERS
 from . import remote
 from .outputs import atomic_target, reason, with_extension
@@ -33,7 +34,7 @@ MAX_CRF = 51
 INCOMPLETE_S, INCOMPLETE_SHARE = 1.0, 0.05   # frames missing at the end beyond this: a damaged file
 
 
-class VideoError(ValueError):
+class VideoError(UserError, ValueError):
     """The video cannot be anonymised; the message says why, for the user."""
 
 
@@ -138,7 +139,7 @@ def _run(av, source, task: VideoTask, model, writer: "_Writer | None", on_frame)
     async def one(frame) -> None:
         if task.stop is not None and task.stop.is_set():
             raise VideoError(f"stopped by the interrupt after {state['index']} frames; nothing written")
-        rgb = _upright(frame.to_ndarray(format="rgb24"), frame)
+        rgb = _apply_display_rotation(frame.to_ndarray(format="rgb24"), frame)
         result = await processor.process(rgb)
         if result.failed:
             rgb = np.zeros_like(rgb)             # fail closed: never the raw frame
@@ -208,7 +209,7 @@ def _pts(frame, last: int | None, stream) -> int:
     return pts
 
 
-def _upright(rgb: np.ndarray, frame) -> np.ndarray:
+def _apply_display_rotation(rgb: np.ndarray, frame) -> np.ndarray:
     """The frame turned as its display matrix says (phones record sideways), so the result needs no
     rotation metadata."""
     turns = round(getattr(frame, "rotation", 0) / 90) % 4
