@@ -62,7 +62,7 @@ def test_validation(changes, exception):
 # ---- one place per rule: RANGES, MODES, FAST_VIDEO and CAMERA drive Settings, the page and the CLI ----
 
 def test_the_ranges_users_get():
-    """What the page's sliders and the CLI offer (README "For the docs"); each end still hides the plate."""
+    """What the page's sliders and the CLI offer, as chosen (settings.py says why)."""
     assert {name: (r.min, r.max, r.step) for name, r in RANGES.items()} == {
         "strength": (0.1, 1.0, 0.05), "pad": (0.0, 0.6, 0.05), "conf": (DETECTION_FLOOR, 0.9, 0.05),
         "detect_every": (1, 10, 1)}
