@@ -94,7 +94,7 @@ async function start() {
     // ?model=path/to.onnx (same site) swaps the detector, for benchmarks and comparisons
     const model = new URLSearchParams(location.search).get("model");
     const info = await client.start(model && !/^[a-z]+:|^\/\//i.test(model) ? model : undefined);
-    if (!settings.defaults) settings.ready(info.settings);     // a restart keeps the user's settings
+    settings.ready(info.controls);           // a restart keeps the person's settings, within the rules
     document.body.dataset.backend = info.backend;
     const readyText = msg("load.ready", { backend: BACKENDS[info.backend], again: client.generation > 1 ? msg("load.restarted") : "",
                                       seconds: decimal(info.load_ms / 1000, 1), start: startHint() });
@@ -292,7 +292,7 @@ async function downloadAll() {
 
 const camera = new LiveCamera({
   canvas: $("canvas[data-role=live]"), status: $("#camera-status"), select: $("#camera-select"),
-  client, settings: () => settings.values(), onState: cameraUI, onRecording: addRecording,
+  client, settings: () => settings.cameraValues(), onState: cameraUI, onRecording: addRecording,
 });
 
 const cameraWas = { running: false, recording: false };

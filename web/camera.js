@@ -16,7 +16,8 @@ export function cameraMessage(error) {
 const now = () => performance.timeOrigin + performance.now();    // comparable with the worker's clock
 
 export class LiveCamera {
-  // client: WorkerClient; settings(): the current settings; onState(): buttons; onRecording(blob, frames)
+  // client: WorkerClient; settings(): the camera's settings now (SettingsForm.cameraValues); onState():
+  // buttons; onRecording(blob, frames)
   constructor({ canvas, status, select, client, settings, onState, onRecording }) {
     Object.assign(this, { canvas, status, select, client, settings, onState, onRecording });
     this.context = canvas.getContext("2d");
@@ -41,7 +42,7 @@ export class LiveCamera {
     const readable = new MediaStreamTrackProcessor({ track }).readable;
     this.client.post({ type: "camera-start", readable, width, height }, [readable]);
     this.onState();
-    const result = await this.client.api.run_camera(this.liveSettings());   // until the camera stops
+    const result = await this.client.api.run_camera(this.settings());   // until the camera stops
     if (this.running) {
       this.stop(result.ok ? msg("camera.noPictures") : msg("camera.viewStopped", { detail: errorMessage(result) }));
     }
@@ -59,12 +60,7 @@ export class LiveCamera {
   }
 
   settingsChanged() {
-    if (this.running) this.client.post({ type: "camera-settings", settings: this.liveSettings() });
-  }
-
-  // The thorough search (3x the model time) is for files; the live view keeps its pace.
-  liveSettings() {
-    return { ...this.settings(), thorough: false };
+    if (this.running) this.client.post({ type: "camera-settings", settings: this.settings() });
   }
 
   show({ bitmap, shown, received, failed, capturedAt }) {

@@ -1,50 +1,76 @@
-// The settings form: filled from Python's defaults (the single source), read as plain values. Each
-// slider's value shows next to its label as a percentage and is the slider's own aria-valuetext, so a
-// screen reader says it once, when it changes (no live region).
+// The settings form, built from the rules the worker sends at load (py/plateblur/settings.py, protocol.json
+// "controls"): the mode's options, each slider's range and step, which mode has no strength, what "Fast
+// video" sets and what the camera always runs with. The page keeps no copy of them, so it cannot offer a
+// value Settings refuses; until they arrive the form is inert. Each slider's value shows next to its label
+// as a percentage and is the slider's own aria-valuetext, so a screen reader says it once, when it changes
+// (no live region).
 import { $ } from "./card.js";
-import { decimal, onLanguage, t } from "./i18n/index.js";
-
-const NUMERIC = ["strength", "pad", "conf"];
+import { decimal, msg, onLanguage, t, text } from "./i18n/index.js";
 
 export class SettingsForm {
   constructor(form, onChange) {
     this.form = form;
-    this.defaults = null;
+    this.rules = null;
     form.inert = true;
     form.addEventListener("input", () => { this.showValues(); onChange(); });
-    $("#reset-settings", form).addEventListener("click", () => { this.fill(this.defaults); onChange(); });
+    $("#reset-settings", form).addEventListener("click", () => { this.fill(this.rules.defaults); onChange(); });
     onLanguage(() => this.showValues());
   }
 
-  ready(defaults) {
-    this.defaults = defaults;
-    this.fill(defaults);
+  // Every load (a restarted worker too): the controls from `rules`; the person's values stay, kept
+  // within the rules (fill()).
+  ready(rules) {
+    const kept = this.rules ? this.values() : rules.defaults;
+    this.rules = rules;
+    const el = this.form.elements;
+    el.mode.replaceChildren(...rules.modes.map(({ name }) => {
+      const option = new Option("", name);
+      text(option, msg(`mode.${name}`));
+      return option;
+    }));
+    for (const name of rules.sliders) {
+      const { min, max, step } = rules.ranges[name];
+      Object.assign(el[name], { min, max, step });
+    }
+    text($("#help-fast", this.form), msg("help.fast", { every: rules.fast_video.detect_every }));
+    this.fill(kept);
     this.form.inert = false;
   }
 
+  // Sets the form to `values`, within the rules: an unknown mode or a missing number gives way to the
+  // default, and a slider clamps and snaps a number to its range and step (HTML's value sanitization).
   fill(values) {
     const el = this.form.elements;
-    el.mode.value = values.mode;
-    el.fast.checked = values.detect_every > 1;
-    el.thorough.checked = values.thorough;
-    for (const name of NUMERIC) el[name].value = values[name];
+    const { defaults, modes, sliders, fast_video } = this.rules;
+    el.mode.value = modes.some(({ name }) => name === values.mode) ? values.mode : defaults.mode;
+    el.fast.checked = Object.entries(fast_video).every(([name, value]) => values[name] === value);
+    el.thorough.checked = Boolean(values.thorough);
+    for (const name of sliders) el[name].value = Number.isFinite(values[name]) ? values[name] : defaults[name];
     this.showValues();
   }
 
   showValues() {
+    if (!this.rules) return;                 // nothing to show before the rules came
     const el = this.form.elements;
-    for (const name of NUMERIC) {
+    for (const name of this.rules.sliders) {
       const shown = t("settings.percent", { value: decimal(100 * Number(el[name].value), 0) });
       $(`[data-value-of=${name}]`, this.form).textContent = shown;
       el[name].setAttribute("aria-valuetext", shown);
     }
-    el.strength.disabled = el.mode.value === "fill";         // a solid fill has no strength
+    el.strength.disabled = !this.rules.modes.find(({ name }) => name === el.mode.value).strength;
   }
 
+  // The settings for files, as the form sets them.
   values() {
     const el = this.form.elements;
-    const values = { mode: el.mode.value, detect_every: el.fast.checked ? 3 : 1, thorough: el.thorough.checked };
-    for (const name of NUMERIC) values[name] = Number(el[name].value);
+    const values = { mode: el.mode.value, thorough: el.thorough.checked, detect_every: this.rules.defaults.detect_every };
+    if (el.fast.checked) Object.assign(values, this.rules.fast_video);
+    for (const name of this.rules.sliders) values[name] = Number(el[name].value);
     return values;
+  }
+
+  // The settings for the live camera: the form's, with the camera's own on top.
+  cameraValues() {
+    return { ...this.values(), ...this.rules.camera };
   }
 }

@@ -46,6 +46,8 @@ export class WorkerClient {
     worker.addEventListener("error", () => this.probe(generation));
     const info = await this.race(modelFile ? worker.sync.load(siteURL, threads, modelFile) : worker.sync.load(siteURL, threads));
     if (!info.ok) throw Object.assign(new Error(info.error), { name: info.error_name, detail: info.detail, params: info.params });
+    const missing = Object.keys(protocol.controls).filter((name) => name !== "about" && !(name in (info.controls ?? {})));
+    if (missing.length) throw new Error(`load() sent no controls: ${missing.join(", ")}`);     // fail closed
     const channel = new MessageChannel();
     this.port = channel.port1;
     const lifeline = `plateblur-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;

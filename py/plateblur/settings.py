@@ -1,7 +1,11 @@
-"""User-facing settings with their defaults, shared by the page and the CLI."""
+"""User-facing settings and every rule a control obeys, shared by the page and the CLI.
+
+``Settings`` validates against ``RANGES``; the worker sends ``controls()`` to the page at load, which
+builds its select, sliders, "Fast video" and the camera's settings from it; the CLI's flags read the same
+rules (cpython/cli.py). So the page, the CLI and ``Settings`` cannot disagree."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from .obscure import OBSCURERS
 
@@ -13,6 +17,39 @@ MODEL_FILE = "models/plates-v3-dynamic.onnx"
 STREAM_MODEL_FILE = "models/plates-v3-dynamic-int8.onnx"
 INPUT_SIDE = 640         # the long side a model with dynamic height and width runs at (preprocess.input_for)
 DETECTION_FLOOR = 0.05   # the model keeps candidates down to this score, so the threshold can move freely
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a number may take, both ends included; a slider moves by ``step``."""
+    min: float
+    max: float
+    step: float
+
+    def __str__(self) -> str:
+        return f"{self.min:g} to {self.max:g}"
+
+    def check(self, name: str, value: float) -> None:
+        if not self.min <= value <= self.max:           # NaN fails too
+            raise ValueError(f"{name} must be between {self.min:g} and {self.max:g}, not {value}")
+
+
+MODES = tuple(OBSCURERS)                 # blur, pixelate, fill: the page's select, the CLI's --mode
+WITHOUT_STRENGTH = frozenset({"fill"})   # a solid fill has no strength: its slider is disabled
+RANGES = {
+    # Every strength above 0 hides the characters (README: what an OCR adversary reads); the slider has
+    # always started at 0.1.
+    "strength": Range(0.1, 1.0, 0.05),
+    # Covered on val (602 plates, conf 0.05, tools.eval.sweep): 0.924 at pad 0 (the box and min_pad_px),
+    # 0.929 at 0.15, 0.932 at 0.6; 0.6 on each side makes a region 2.2 times the plate: wider hides the car.
+    "pad": Range(0.0, 0.6, 0.05),
+    # A higher threshold only misses more plates (models/MODEL_CARD.md: covered 0.929 at 0.05, 0.894 at 0.3).
+    "conf": Range(DETECTION_FLOOR, 0.9, 0.05),
+    "detect_every": Range(1, 10, 1),     # video: the detector on every n-th frame, tracking in between
+}
+SLIDERS = ("strength", "pad", "conf")    # the page's sliders, in the order of the form
+FAST_VIDEO = {"detect_every": 3}         # "Fast video": the detector on every third frame
+CAMERA = {"thorough": False}             # the live view keeps its pace: never the thorough search (3x the time)
 
 
 @dataclass(frozen=True)
@@ -32,20 +69,13 @@ class Settings:
     detect_every: int = 1   # video: run the detector on every n-th frame, tracking fills in between
     thorough: bool = False  # also search the picture turned a quarter each way (sideways plates; 3x the time)
 
-
     def __post_init__(self) -> None:
-        if self.mode not in OBSCURERS:
-            raise ValueError(f"mode must be one of {', '.join(OBSCURERS)}, not {self.mode!r}")
-        if not DETECTION_FLOOR <= self.conf <= 1:
-            raise ValueError(f"conf must be between {DETECTION_FLOOR} and 1, not {self.conf}")
-        if not 0 <= self.pad <= 2:
-            raise ValueError(f"pad must be between 0 and 2, not {self.pad}")
-        if not 0 < self.strength <= 1:
-            raise ValueError(f"strength must be above 0 and at most 1, not {self.strength}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        for name, allowed in RANGES.items():
+            allowed.check(name, getattr(self, name))
         if not 0 < self.iou <= 1:
             raise ValueError(f"iou must be above 0 and at most 1, not {self.iou}")
-        if not 1 <= self.detect_every <= 10:
-            raise ValueError(f"detect_every must be between 1 and 10, not {self.detect_every}")
         if self.max_downscale < 1:
             raise ValueError(f"max_downscale must be at least 1, not {self.max_downscale}")
 
@@ -58,3 +88,11 @@ class Settings:
         """A copy with the given fields changed; unknown names and None values are ignored."""
         known = {f.name for f in fields(self)}
         return replace(self, **{k: v for k, v in changes.items() if k in known and v is not None})
+
+
+def controls() -> dict:
+    """The rules as plain values, for the page (the worker's load() reply: protocol.json)."""
+    return {"modes": [{"name": mode, "strength": mode not in WITHOUT_STRENGTH} for mode in MODES],
+            "ranges": {name: asdict(allowed) for name, allowed in RANGES.items()},
+            "sliders": list(SLIDERS), "fast_video": dict(FAST_VIDEO), "camera": dict(CAMERA),
+            "defaults": asdict(Settings())}

@@ -35,7 +35,7 @@ def test_a_removed_proposal_stays_removed_at_any_threshold_and_padding():
 
 def test_a_drawn_region_is_obscured_exactly_as_drawn_whatever_the_settings():
     edits = Edits(added=((250.4, 90.6, 210.2, 120),))      # drawn right to left: put in order
-    for settings in (Settings(conf=0.9, pad=0), Settings(conf=0.05, pad=2)):
+    for settings in (Settings(conf=0.9, pad=0), Settings(conf=0.05, pad=0.6)):
         planned = plan_regions(DETECTIONS, WH, settings, edits)
         assert planned.ids[-1] == "a0" and planned.regions[-1].tolist() == [210, 90, 251, 120]
     outside = plan_regions(DETECTIONS, WH, Settings(), Edits(added=((390, 290, 500, 400), (500, 10, 600, 20))))

@@ -11,7 +11,7 @@ from plateblur.browser import streams
 from plateblur.frame_pixels import ArrayFrame, FramePixels
 from plateblur.frames import FrameProcessor, run_sync
 from plateblur.pipeline import unpack_patches
-from plateblur.settings import Settings
+from plateblur.settings import CAMERA, Settings
 from plateblur.tiling import plan_windows
 
 
@@ -140,6 +140,17 @@ def test_new_settings_apply_from_the_frame_they_come_with():
         (x1, y1, x2, y2), = result.regions.tolist()
         assert not out[y1:y2, x1:x2].any()                                 # filled from frame 1 on
     assert processor.settings.mode == "fill"
+
+
+def test_the_camera_keeps_its_own_settings_whatever_the_page_sends():
+    frames = [plate_frame(40)[0] for _ in range(2)]
+    page_sends = {"mode": "fill", **{name: not value for name, value in CAMERA.items()}}
+    job = FakeJob([Frame(frames[0]), Frame(frames[1], settings=page_sends)])
+    processor = FrameProcessor(AsyncModel(), Settings().updated(**CAMERA))
+    run_sync(streams.run(job, processor, kept=CAMERA))
+    assert processor.settings.mode == "fill"                               # the rest still applies
+    assert {name: getattr(processor.settings, name) for name in CAMERA} == CAMERA
+    assert processor.settings.turns == (0,)                                # never the thorough search
 
 
 @pytest.mark.parametrize("detect_every", [1, 2])

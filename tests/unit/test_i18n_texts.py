@@ -10,6 +10,8 @@ import pytest
 
 from tools.testkit import REPO_ROOT
 
+from plateblur.settings import MODES
+
 WEB = REPO_ROOT / "web"
 LANGUAGES = ("en", "de")
 TEXTS = {lang: json.loads((WEB / "i18n" / f"{lang}.json").read_text(encoding="utf-8")) for lang in LANGUAGES}
@@ -51,6 +53,13 @@ def test_every_text_the_page_asks_for_exists():
     assert len(keys) > 60, "the scan found the page's texts"
     for lang, texts in TEXTS.items():
         missing = sorted(k for k in keys if not exists(k, texts))
+        assert not missing, f"{lang}: {missing}"
+
+
+def test_every_mode_the_worker_offers_has_a_name_in_both():
+    """The mode select's options come from py/plateblur/settings.py, named by mode.<name>."""
+    for lang, texts in TEXTS.items():
+        missing = [mode for mode in MODES if f"mode.{mode}" not in texts]
         assert not missing, f"{lang}: {missing}"
 
 

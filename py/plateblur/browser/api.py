@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 
 from ..frames import FrameProcessor
-from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from ..settings import CAMERA, MODEL_FILE, STREAM_MODEL_FILE, Settings, controls
 from ..video_edits import COLUMNS, Replay, ReplayProcessor, TrackRecord, VideoEdits
 from . import bridge, streams
 from .errors import NotReady, describe
@@ -69,7 +69,7 @@ async def _load(site_url: str, threads: int, model_file: str):
     return bridge.to_object({"ok": True, "input_wh": list(model.input_wh), "dynamic": model.dynamic, "backend": model.backend,
                              "model": model_file, "threads": threads,
                              "load_ms": round((time.perf_counter() - started) * 1000, 1),
-                             "settings": vars(Settings())})
+                             "controls": controls()})
 
 
 async def process_photo(item_id: str, buffer, values):
@@ -150,11 +150,12 @@ async def _video(item_id: str, file, processor):
 
 
 async def run_camera(values):
-    """The live camera, until the page stops it: frames come and go over the port."""
+    """The live camera, until the page stops it: frames come and go over the port. The camera's own
+    settings (settings.CAMERA) hold whatever the page sends."""
     try:
-        processor = FrameProcessor(await _models().stream(), _settings(values))
+        processor = FrameProcessor(await _models().stream(), _settings(values).updated(**CAMERA))
         job = bridge.FrameJob(await bridge.frames_js.openCamera(), live=True)
-        frames = await streams.run(job, processor)
+        frames = await streams.run(job, processor, kept=CAMERA)
         return _reply({"ok": True, "frames": frames, "failed_frames": processor.failed,
                        "stage_ms": processor.clock.per_frame_ms(frames)})
     except Exception as exc:

@@ -10,3 +10,4 @@ STAGES: list[str] = PROTOCOL["stages"]
 ERRORS: list[str] = list(PROTOCOL["errors"])
 DETAILS: dict[str, dict] = {code: d for code, d in PROTOCOL["details"].items() if code != "about"}
 NOTES: dict[str, dict] = {code: d for code, d in PROTOCOL["notes"].items() if code != "about"}
+CONTROLS: list[str] = [name for name in PROTOCOL["controls"] if name != "about"]

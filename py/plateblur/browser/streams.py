@@ -9,14 +9,14 @@ from __future__ import annotations
 from ..frames import FrameProcessor
 
 
-async def run(job, processor: FrameProcessor) -> int:
+async def run(job, processor: FrameProcessor, kept: dict | None = None) -> int:
     """Process every frame ``job`` gives; returns the number of frames. New settings that come with
-    a frame (the camera's sliders) apply from that frame on."""
+    a frame (the camera's sliders) apply from that frame on, except the fields ``kept`` fixes."""
     clock = processor.clock
     while (frame := await job.next()) is not None:
         clock.lap("decode")
         if frame.settings:
-            processor.settings = processor.settings.updated(**frame.settings)
+            processor.settings = processor.settings.updated(**{**frame.settings, **(kept or {})})
         result = await processor.process(frame.pixels, frame.gap)
         await job.commit(result)
         clock.lap("encode")

@@ -14,8 +14,7 @@ from functools import partial
 from importlib import metadata
 from pathlib import Path
 
-from ..obscure import OBSCURERS
-from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
+from ..settings import MODEL_FILE, MODES, RANGES, STREAM_MODEL_FILE, WITHOUT_STRENGTH, Settings
 from ..usererror import UserError
 from . import batch, cluster, inputs, outputs, regions, video
 from .assets import model_path
@@ -75,12 +74,13 @@ def parse_args(argv: list[str] | None = None) -> RunOptions:
     p.add_argument("--json", action="store_true",
                    help="write no files; print one JSON object per photo (per video frame) and line")
     p.add_argument("--summary", action="store_true", help="with --json: one line per video, not per frame")
-    p.add_argument("--mode", choices=list(OBSCURERS), default=DEFAULTS.mode, help="how plates are hidden")
-    p.add_argument("--strength", type=float, default=DEFAULTS.strength, help="obscuring strength, 0..1")
+    p.add_argument("--mode", choices=MODES, default=DEFAULTS.mode, help="how plates are hidden")
+    p.add_argument("--strength", type=float, default=DEFAULTS.strength,
+                   help=f"obscuring strength, {RANGES['strength']} ({', '.join(sorted(WITHOUT_STRENGTH))} ignores it)")
     p.add_argument("--pad", type=float, default=DEFAULTS.pad,
-                   help="margin around each plate, as a share of its width/height")
+                   help=f"margin around each plate, as a share of its width/height, {RANGES['pad']}")
     p.add_argument("--conf", type=float, default=DEFAULTS.conf,
-                   help="detection threshold (lower finds more, and obscures more by mistake)")
+                   help=f"detection threshold, {RANGES['conf']} (lower finds more, and obscures more by mistake)")
     p.add_argument("--thorough", action="store_true",
                    help="also search each picture turned a quarter each way: finds plates in sideways "
                         "pictures, takes 3 times as long")
