@@ -8,8 +8,8 @@ import json
 import pytest
 
 from plateblur.settings import FAST_VIDEO, MODES, RANGES, SLIDERS, WITHOUT_STRENGTH, Settings, controls
-from tests.support import MEDIA, REPO_ROOT
-from tests.support.page_driver import App
+from tools.testkit import MEDIA, REPO_ROOT
+from tools.testkit.page_driver import App
 
 ENGLISH = json.loads((REPO_ROOT / "web" / "i18n" / "en.json").read_text(encoding="utf-8"))
 FORM = """sliders => {

@@ -9,12 +9,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from tests.support import REPO_ROOT
 
 from plateblur.browser.errors import describe
 from plateblur.browser.protocol import ERRORS
 from plateblur.cpython import batch
 from plateblur.usererror import UserError
+from tools.testkit import REPO_ROOT
 
 PY = REPO_ROOT / "py"
 PACKAGE = PY / "plateblur"

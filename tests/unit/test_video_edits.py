@@ -7,13 +7,13 @@ import ast
 
 import numpy as np
 import pytest
-from tests.support import REPO_ROOT
-from tests.unit.test_frames import AsyncModel, FakeJob, Frame, plate_frame, run
 
 from plateblur.edits import EditError
 from plateblur.frames import BaseProcessor, FrameProcessor, run_sync
 from plateblur.settings import Settings
 from plateblur.video_edits import Drawn, Follower, Replay, ReplayProcessor, TrackRecord, VideoEdits, drawn_id
+from tests.unit.test_frames import AsyncModel, FakeJob, Frame, plate_frame, run
+from tools.testkit import REPO_ROOT
 
 W, H = 320, 240
 
