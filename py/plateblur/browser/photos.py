@@ -80,7 +80,7 @@ class Photos:
         regions = plan(detections, (w, h), settings, edits)
         image = pipeline.obscure(photo.rgb, regions.regions, settings)
         clock.lap("obscure")
-        encoded = encode_photo(photo, image)
+        encoded = encode_photo(photo, image, regions.regions)
         clock.lap("encode")
         return {"ok": True, "id": item_id, "width": w, "height": h, "mime": photo.mime,
                 "extension": photo.extension, "boxes": regions.kept.to_rows(),

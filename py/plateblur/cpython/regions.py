@@ -106,4 +106,4 @@ def anonymise(task: Task, given: RegionsFile, settings: Settings, overwrite: boo
     h, w = photo.rgb.shape[:2]
     regions = given.regions_for(task.source, w, h)
     record = {"path": str(task.source), "width": w, "height": h, "boxes": [], "regions": regions.tolist()}
-    return save(task, photo, pipeline.obscure(photo.rgb, regions, settings), record, overwrite)
+    return save(task, photo, pipeline.obscure(photo.rgb, regions, settings), regions, record, overwrite)
