@@ -47,6 +47,7 @@ ARRAY_TRANSPOSE = {   # the same transposes of a numpy H x W x C array
     Image.Transpose.TRANSVERSE: lambda a: a[::-1, ::-1].swapaxes(0, 1),
     Image.Transpose.ROTATE_90: lambda a: np.rot90(a, 1),
 }
+AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B ")   # ISO BMFF brands of audio-only files
 PNG_COLOUR_TYPES = {0: 1, 2: 3, 4: 2, 6: 4}   # PNG colour type (grey, RGB, grey+alpha, RGBA) -> channels
 GREY_WEIGHTS = (19595, 38470, 7471)          # Pillow's RGB -> L weights (sum 65536: grey stays exact)
 SAVE_OPTIONS = {
@@ -120,11 +121,23 @@ def decode_photo(data: bytes) -> Photo:
         raise ImageError("the image is too large (the limit is {limit} MP)", code="image.over_limit",
                          limit=round(MAX_PIXELS / 1e6)) from exc
     except UnidentifiedImageError as exc:
+        if _is_audio(data):
+            raise ImageError("the file is audio only: it has no picture", code="image.audio_only") from exc
         raise ImageError("not an image, or not a JPEG, PNG or WebP file", code="image.not_an_image") from exc
     except (OSError, SyntaxError, ValueError, zlib.error) as exc:
         raise ImageError("the image data is truncated or corrupt ({reason})", code="image.corrupt",
                          reason=str(exc)) from exc
     return Photo(np.ascontiguousarray(rgb), alpha, fmt, icc, colours)
+
+
+def _is_audio(data: bytes) -> bool:
+    """Whether ``data`` begins as a sound file does: MP3 (an ID3 tag or an MPEG audio frame), AAC,
+    FLAC, WAV, AIFF, AMR or M4A."""
+    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return True
+    if data[:4] in (b"fLaC", b"#!AM") or (data[:4] in (b"RIFF", b"FORM") and data[8:12] in (b"WAVE", b"AIFF", b"AIFC")):
+        return True
+    return data[4:8] == b"ftyp" and data[8:12] in AUDIO_BRANDS
 
 
 def _colour_type(img: Image.Image) -> str:

@@ -221,6 +221,24 @@ def test_decode_refuses_with_a_clear_message(make, message):
     assert isinstance(info.value, ValueError)          # callers may catch either
 
 
+AUDIO_HEADS = {
+    "mp3-id3": b"ID3\x04\x00\x00\x00\x00\x00\x23TSSE",
+    "mp3-frame": b"\xff\xfb\x90\x64",
+    "aac-adts": b"\xff\xf1\x50\x80",
+    "wav": b"RIFF\x24\x08\x00\x00WAVEfmt ",
+    "flac": b"fLaC\x00\x00\x00\x22",
+    "m4a": b"\x00\x00\x00\x20ftypM4A \x00\x00\x02\x00M4A isom",
+}
+
+
+@pytest.mark.parametrize("head", AUDIO_HEADS.values(), ids=AUDIO_HEADS)
+def test_a_sound_file_is_told_to_have_no_picture(head):
+    with pytest.raises(ImageError) as info:
+        decode_photo(head + bytes(600))
+    assert str(info.value) == "the file is audio only: it has no picture"
+    assert info.value.code == "image.audio_only"
+
+
 def test_decode_refuses_a_20000_x_20000_png(huge_png):
     with pytest.raises(ImageError, match="too large"):
         decode_photo(huge_png)
