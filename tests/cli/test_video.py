@@ -1,11 +1,13 @@
 """Videos on the command line: the page's per-frame path (every plate in every frame obscured), each
 frame's timestamp kept (variable frame rate too), audio copied packet for packet, no metadata but
-each stream's language and title, 4:2:0 at any size, a frame the model fails on written black, --json per frame or per video, mixed batches, bad videos
-and a missing PyAV each one line while the batch goes on.
+each stream's language and title, 4:2:0 at any size, a frame the model fails on written black,
+--json per frame or per video, mixed batches, bad videos and a missing PyAV each one line while the
+batch goes on.
 
 The batch of test clips is anonymised once per module (the slow part: about 500 frames)."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -157,7 +159,6 @@ def _tags(path: Path) -> list[tuple[str, dict]]:
     """Each stream's type and language and title tags, as ffprobe reads them."""
     out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:stream_tags=language,title",
                           "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
-    import json
     return [(s["codec_type"], s.get("tags", {})) for s in json.loads(out)["streams"]]
 
 
@@ -183,8 +184,8 @@ def test_an_odd_sized_video_comes_back_in_yuv420p(tmp_path, extension, codec, si
     """H.264 in 4:2:0 needs even sides: 641x361 grows by a pixel each way (the edge repeated); VP9
     keeps it."""
     source = tmp_path / f"odd{extension}"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=10:duration=1", "-vf", "scale=641:361",
-                    "-c:v", "libx264" if extension == ".mp4" else "libvpx-vp9", "-pix_fmt", "yuv444p", str(source)],
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=10:duration=1",
+                    "-vf", "scale=641:361", "-c:v", "libx264" if extension == ".mp4" else "libvpx-vp9", "-pix_fmt", "yuv444p", str(source)],
                    check=True)
     result = run_cli("-q", "-o", "out", source.name, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
