@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import struct
+import subprocess
 import zlib
 
 import pytest
 from PIL import Image, features
 
-from tools.testkit import MEDIA
+from tools.testkit import MEDIA, media
 
 
 def write_png_header_only_huge(path, width: int, height: int) -> None:
@@ -90,4 +91,24 @@ def test_page_stays_usable_after_bad_input(app, bad_files):
     assert app.result("openimages-08.jpg").get_attribute("data-state") == "done"
     app.result("notes.jpg").locator("button.remove").click()
     assert app.page.locator(".result", has_text="notes.jpg").count() == 0
+    assert not app.errors, app.errors
+
+
+def test_sound_files_and_a_cut_video_say_what_is_wrong(app, tmp_path):
+    """An MP3 (sent to the photo path) has no picture; an MP4 whose index (moov, at the end when
+    written without faststart) was cut off is damaged, not a file without a video track."""
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", str(tmp_path / "song.mp3")],
+                   check=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(media.media_path("pan.mp4")), "-c", "copy", "-t", "2",
+                    str(tmp_path / "whole.mp4")], check=True)
+    whole = (tmp_path / "whole.mp4").read_bytes()
+    assert whole.find(b"moov") > len(whole) // 2
+    (tmp_path / "cut.mp4").write_bytes(whole[: len(whole) // 3])
+    expected = {"song.mp3": "Not processed: the file is audio only: it has no picture",
+                "cut.mp4": "Not processed: the video file is damaged or incomplete"}
+    app.upload([tmp_path / name for name in expected])
+    for name, message in expected.items():
+        result = app.result(name)
+        assert result.get_attribute("data-state") == "error", name
+        assert result.locator(".status").text_content() == message, name
     assert not app.errors, app.errors

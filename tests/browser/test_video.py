@@ -109,7 +109,7 @@ BAD = {
     "empty.mp4": NOT_READ,
     "notavideo.mp4": NOT_READ,
     "zero-frames.mp4": "Not processed: the video has no frames",
-    "audio-only.mp4": "Not processed: the file has no video track",
+    "audio-only.mp4": "Not processed: the file is audio only: it has no video track",
     "clip.avi": NOT_READ,
 }
 

@@ -107,6 +107,20 @@ def test_ray_writes_the_local_runs_files_and_lines(inputs, ray_head):
     assert "plateblur: in/broken.jpg: " in on_ray.stderr
 
 
+def test_ray_local_prints_plateblurs_lines_only(tmp_path):
+    """No line of Ray's own (its C++ core's glog lines, such as the note on actor restarts) reaches
+    the user's terminal on a run that works; a file's error is still told."""
+    copy_sample("openimages-08.jpg", tmp_path, "a.jpg")
+    (tmp_path / "broken.jpg").write_bytes((tmp_path / "a.jpg").read_bytes()[:2000])
+    result = run_cli("--ray", "local", "--jobs", "1", "a.jpg", "broken.jpg", cwd=tmp_path)
+    assert result.returncode == 1
+    *files, summary = result.stderr.splitlines()
+    photo, broken = sorted(files)                     # in the order they finish
+    assert re.fullmatch(r"\[\d/2\] a\.jpg -> a_anonymised\.jpg: \d+ plates?", photo), result.stderr
+    assert broken.startswith("plateblur: broken.jpg: the image data is truncated or corrupt"), result.stderr
+    assert re.fullmatch(SUMMARY.format(done=1, failed=1, skipped=0), summary), result.stderr
+
+
 def test_an_unreachable_cluster_is_one_line(tmp_path):
     copy_sample("openimages-08.jpg", tmp_path, "a.jpg")
     result = run_cli("--ray", f"127.0.0.1:{_free_port()}", "a.jpg", cwd=tmp_path)

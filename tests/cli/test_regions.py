@@ -113,6 +113,15 @@ def test_regions_that_do_not_fit_the_photo_are_that_photos_error(found, no_model
     ('{"path": "a.png", "regions": []}\n{"path": "./a.png", "regions": []}\n',
      "plateblur: broken.jsonl, line 2: a second line for {folder}/a.png"),
     ("[1, 2]\n", 'plateblur: broken.jsonl, line 1: each line must be a JSON object with a "path"'),
+    ('{"path": "a.png", "regions": [[1, 2, 30, 40], [30, 2, 10, 40]]}\n',
+     "plateblur: broken.jsonl, line 1: region [30, 2, 10, 40] is inverted: x2 must be greater than x1, "
+     "and y2 greater than y1"),
+    ('{"path": "a.png", "regions": [[1, 40, 30, 2]]}\n',
+     "plateblur: broken.jsonl, line 1: region [1, 40, 30, 2] is inverted: x2 must be greater than x1, "
+     "and y2 greater than y1"),
+    ('{"path": "a.png", "regions": [[10, 2, 10.0, 40]]}\n',
+     "plateblur: broken.jsonl, line 1: region [10, 2, 10, 40] is empty: x2 must be greater than x1, "
+     "and y2 greater than y1"),
 ])
 def test_a_broken_regions_file_stops_the_run_before_anything_is_written(tmp_path, capsys, monkeypatch, no_model,
                                                                        content, message):
@@ -133,3 +142,36 @@ def test_an_error_line_from_json_is_left_out(tmp_path, capsys, monkeypatch, no_m
     code, out, err = run_main("--json", "--regions", "mixed.jsonl", "noplate-10.jpg", capsys=capsys)
     assert code == 0 and json_lines(out) == [{"path": "noplate-10.jpg", "width": 1280, "height": 300, "boxes": [],
                                               "regions": []}]
+
+
+def test_relative_paths_are_taken_from_the_regions_files_folder(tmp_path, capsys, monkeypatch, no_model):
+    """photos/given.jsonl names "dashcam-02.png" (beside it) and the other photo by its absolute path;
+    the run is started from the folder above, and then from somewhere else entirely."""
+    photos = tmp_path / "photos"
+    copy_sample("dashcam-02.png", photos)
+    copy_sample("noplate-10.jpg", photos)
+    write_lines(photos / "given.jsonl", [{"path": "dashcam-02.png", "regions": [FALSE]},
+                                         {"path": str(photos / "noplate-10.jpg"), "regions": [FALSE]}])
+    for cwd, prefix in ((tmp_path, "photos/"), (tmp_path / "elsewhere", f"{photos}/")):
+        cwd.mkdir(exist_ok=True)
+        monkeypatch.chdir(cwd)
+        code, out, err = run_main("--json", "--regions", f"{prefix}given.jsonl", f"{prefix}dashcam-02.png",
+                                  f"{prefix}noplate-10.jpg", capsys=capsys)
+        assert (code, err) == (0, ""), err
+        assert [r["regions"] for r in json_lines(out)] == [[FALSE], [FALSE]]
+
+
+def test_a_video_with_regions_is_told_that_regions_are_for_photos(tmp_path, capsys, monkeypatch, no_model):
+    from tools.testkit import media
+
+    monkeypatch.chdir(tmp_path)
+    copy_sample("noplate-10.jpg", tmp_path)
+    (tmp_path / "clip.mp4").write_bytes(media.media_path("pan.mp4").read_bytes())
+    write_lines(tmp_path / "given.jsonl", [{"path": "clip.mp4", "regions": [FALSE]},
+                                           {"path": "noplate-10.jpg", "regions": [FALSE]}])
+    code, out, err = run_main("-q", "--regions", "given.jsonl", "-o", "out", "clip.mp4", "noplate-10.jpg",
+                              capsys=capsys)
+    assert code == 1
+    assert err == ("plateblur: clip.mp4: regions files are for photos only; run videos without --regions "
+                   "(the model finds the plates in every frame)\n")
+    assert files_under(tmp_path / "out") == {"noplate-10.jpg"}

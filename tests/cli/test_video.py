@@ -1,12 +1,15 @@
 """Videos on the command line: the page's per-frame path (every plate in every frame obscured), each
-frame's timestamp kept (variable frame rate too), audio copied packet for packet, no metadata, a
-frame the model fails on written black, --json per frame or per video, mixed batches, bad videos
-and a missing PyAV each one line while the batch goes on.
+frame's timestamp kept (variable frame rate too), audio copied packet for packet, no metadata but
+each stream's language and title, 4:2:0 at any size, a frame the model fails on written black,
+--json per frame or per video, mixed batches, bad videos and a missing PyAV each one line while the
+batch goes on.
 
 The batch of test clips is anonymised once per module (the slow part: about 500 frames)."""
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +23,7 @@ av = pytest.importorskip("av")
 
 TAGS = {"title": "Holiday 2026", "comment": "Erika Mustermann", "location": "+48.1374+011.5755/",
         "creation_time": "2026-07-01T10:00:00.000000Z"}
+STREAM_TAGS = {"video": {"language": "fra", "title": "Front camera"}, "audio": {"language": "deu", "title": "Deutsch"}}
 # results of the batch, named as the one naming rule gives (names are reserved without extension)
 RESULTS = {"pan.mkv": "pan.mkv", "pan.mov": "pan_2.mov", "pan.mp4": "pan_3.mp4", "pan.png": "pan_4.png",
            "pan.webm": "pan_5.webm"}
@@ -30,12 +34,13 @@ PANS = ["pan.mp4", "pan.webm", "pan.mov", "pan.mkv"]
 def make_vfr_mkv(target: Path, gop_end_s: float = 2.0) -> None:
     """pan.mp4's first group of pictures (60 frames, 2 s) and its audio, remuxed into Matroska with
     the frames' timestamps bent by t -> t + t^2 / 4 (a variable frame rate: 33 ms gaps growing to
-    67 ms), with container and stream tags that must not reach the result."""
+    67 ms), with container and stream tags that must not reach the result (STREAM_TAGS' language
+    and title must)."""
     with av.open(str(media.media_path("pan.mp4"))) as src, av.open(str(target), "w", format="matroska") as dst:
         streams = {}
         for stream in (src.streams.video[0], src.streams.audio[0]):
             streams[stream.index] = dst.add_stream_from_template(stream)
-            streams[stream.index].metadata.update({"language": "deu", "title": TAGS["comment"]})
+            streams[stream.index].metadata.update({**STREAM_TAGS[stream.type], "comment": TAGS["comment"]})
         dst.metadata.update(TAGS)
         video = src.streams.video[0]
         for packet in src.demux():
@@ -135,17 +140,67 @@ def test_audio_is_copied_packet_for_packet_and_the_codec_is_as_promised(batch, c
         assert container.streams.video[0].codec_context.name == CODECS[name]
 
 
-def test_no_metadata_is_copied(batch, clips):
+def test_no_metadata_is_copied_but_each_streams_language_and_title(batch, clips):
     work, _ = batch
     with av.open(str(clips / "pan.mkv")) as container:       # the input has them
         assert {k.lower(): v for k, v in container.metadata.items()}.items() >= {"title": TAGS["title"]}.items()
     with av.open(str(work / "out" / RESULTS["pan.mkv"])) as container:
         values = {**container.metadata}
         for stream in container.streams:
-            values.update({f"{stream.index}:{k}": v for k, v in stream.metadata.items()})
+            kept = {k: v for k, v in stream.metadata.items() if k in ("language", "title")}
+            assert kept == STREAM_TAGS[stream.type], stream
+            values.update({f"{stream.index}:{k}": v for k, v in stream.metadata.items() if k not in kept})
     assert not {k for k in values if k.split(":")[-1].lower() in ("title", "comment", "location",
                                                                     "creation_time", "language")}, values
     assert not set(TAGS.values()) & set(values.values()), values
+
+
+def _tags(path: Path) -> list[tuple[str, dict]]:
+    """Each stream's type and language and title tags, as ffprobe reads them."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:stream_tags=language,title",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    return [(s["codec_type"], s.get("tags", {})) for s in json.loads(out)["streams"]]
+
+
+@pytest.mark.parametrize("extension", [".mkv", ".mp4"])
+def test_every_streams_language_and_title_are_kept(tmp_path, extension):
+    """two-audio.mp4's tracks, tagged; MP4 holds no track titles (FFmpeg writes none), Matroska does."""
+    tags = [("video", {"language": "fra", "title": "Front camera"}), ("audio", {"language": "deu", "title": "Deutsch"}),
+            ("audio", {"language": "eng", "title": "English"})]
+    options = [part for i, (_, kept) in enumerate(tags) for key, value in kept.items()
+               for part in (f"-metadata:s:{i}", f"{key}={value}")]
+    source = tmp_path / f"tagged{extension}"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(media.media_path("two-audio.mp4")), "-map", "0", "-c", "copy",
+                    *options, str(source)], check=True)
+    expected = tags if extension == ".mkv" else [(kind, {"language": kept["language"]}) for kind, kept in tags]
+    assert _tags(source) == expected
+    result = run_cli("-q", "-o", "out", source.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _tags(tmp_path / "out" / source.name) == expected
+
+
+@pytest.mark.parametrize(("extension", "codec", "size"), [(".mp4", "h264", (642, 362)), (".webm", "vp9", (641, 361))])
+def test_an_odd_sized_video_comes_back_in_yuv420p(tmp_path, extension, codec, size):
+    """H.264 in 4:2:0 needs even sides: 641x361 grows by a pixel each way (the edge repeated); VP9
+    keeps it."""
+    source = tmp_path / f"odd{extension}"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=10:duration=1",
+                    "-vf", "scale=641:361", "-c:v", "libx264" if extension == ".mp4" else "libvpx-vp9", "-pix_fmt", "yuv444p", str(source)],
+                   check=True)
+    result = run_cli("-q", "-o", "out", source.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with av.open(str(tmp_path / "out" / source.name)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.name, stream.codec_context.pix_fmt) == (codec, "yuv420p")
+        assert (stream.width, stream.height) == size
+    frames, _ = frames_of(tmp_path / "out" / source.name)
+    before, _ = frames_of(source)
+    assert len(frames) == len(before) == 10 and before[5].shape == (361, 641, 3)
+    last = np.abs(frames[5][:361, :641].astype(int) - before[5].astype(int)).mean()
+    assert last < 6, "the picture is where it was, not shifted or scaled"
+    if size != (641, 361):
+        edge = np.abs(frames[5][:361, 641].astype(int) - frames[5][:361, 640].astype(int)).mean()
+        assert edge < 6, "the added column repeats the last one"
 
 
 def test_json_prints_one_line_per_frame_with_its_timestamp_and_regions(clips, tmp_path):
@@ -200,7 +255,7 @@ BAD = {
     "empty.mp4": "not a video, or one this PyAV cannot read (Invalid data found when processing input)",
     "notavideo.mp4": "not a video, or one this PyAV cannot read (Invalid data found when processing input)",
     "zero-frames.mp4": "the video has no frames",
-    "audio-only.mp4": "the file has no video track",
+    "audio-only.mp4": "the file is audio only: it has no video track",
     "missing.mp4": "cannot read the file (No such file or directory)",
 }
 
@@ -216,6 +271,28 @@ def test_bad_videos_get_one_line_each_and_the_batch_goes_on(tmp_path):
     assert lines[:len(BAD)] == [f"plateblur: {name}: {message}" for name, message in BAD.items()]
     assert re.fullmatch(SUMMARY.format(done=1, failed=len(BAD), skipped=0), lines[-1])
     assert files_under(tmp_path) == set(BAD) - {"missing.mp4"} | {"photo.png", "photo_anonymised.png"}
+
+
+def test_an_mp4_cut_before_its_index_is_called_damaged(tmp_path):
+    """An MP4 written without faststart keeps its index (moov) at the end: cut short, it cannot be
+    opened at all, and that is damage, not a file PyAV cannot read."""
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(media.media_path("pan.mp4")), "-c", "copy", "-t", "2",
+                    str(tmp_path / "whole.mp4")], check=True)
+    data = (tmp_path / "whole.mp4").read_bytes()
+    assert data.find(b"moov") > len(data) // 2
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 3])
+    result = run_cli("cut.mp4", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == \
+        "plateblur: cut.mp4: the video is damaged or incomplete (the file may have been cut short)"
+
+
+def test_an_mp3_is_told_to_be_audio_only(tmp_path):
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", str(tmp_path / "song.mp3")],
+                   check=True)
+    result = run_cli("song.mp3", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "plateblur: song.mp3: the file is audio only: it has no picture"
 
 
 def test_without_pyav_videos_get_one_line_and_photos_are_done(tmp_path, monkeypatch, capsys):

@@ -8,6 +8,8 @@ from tests.support.helpers import corrupt_gps_exif, encode_image, jpeg_with_orie
 from tools.testkit import MEDIA
 from plateblur.imageio import MAX_PIXELS, ImageError, Photo, decode_photo, encode_photo
 
+NO_REGIONS = np.zeros((0, 4), np.int32)
+
 
 @pytest.fixture(scope="session")
 def huge_png(tmp_path_factory) -> bytes:
@@ -87,7 +89,7 @@ def test_encode_strips_metadata(fmt):
     img.save(src, format=fmt, exif=exif)
     assert Image.open(io.BytesIO(src.getvalue())).getexif(), "the source must carry EXIF"
     photo = decode_photo(src.getvalue())
-    out = encode_photo(photo, photo.rgb)
+    out = encode_photo(photo, photo.rgb, NO_REGIONS)
     reopened = Image.open(io.BytesIO(out))
     assert reopened.format == fmt
     assert len(reopened.getexif()) == 0
@@ -98,10 +100,10 @@ def test_encode_strips_metadata(fmt):
 def test_encode_after_orientation_writes_upright_pixels_without_exif():
     data, _ = jpeg_with_orientation(48, 24, 6)
     photo = decode_photo(data)
-    reopened = Image.open(io.BytesIO(encode_photo(photo, photo.rgb)))
+    reopened = Image.open(io.BytesIO(encode_photo(photo, photo.rgb, NO_REGIONS)))
     assert reopened.size == (24, 48)
     assert 0x0112 not in reopened.getexif()
-    assert decode_photo(encode_photo(photo, photo.rgb)).rgb.shape == (48, 24, 3)
+    assert decode_photo(encode_photo(photo, photo.rgb, NO_REGIONS)).rgb.shape == (48, 24, 3)
 
 
 @pytest.mark.parametrize("orientation", [1, 3, 6, 8])
@@ -111,7 +113,7 @@ def test_corrupt_gps_exif_keeps_the_pixels_and_applies_the_orientation(orientati
     photo = decode_photo(encode_image(stored, "PNG", exif=corrupt_gps_exif(orientation)))
     upright = {1: stored, 3: np.rot90(stored, 2), 6: np.rot90(stored, -1), 8: np.rot90(stored, 1)}[orientation]
     np.testing.assert_array_equal(photo.rgb, upright)
-    assert Image.open(io.BytesIO(encode_photo(photo, photo.rgb))).getexif() == {}
+    assert Image.open(io.BytesIO(encode_photo(photo, photo.rgb, NO_REGIONS))).getexif() == {}
 
 
 def test_png_round_trip_is_lossless_with_alpha():
@@ -120,7 +122,7 @@ def test_png_round_trip_is_lossless_with_alpha():
     assert photo.alpha is not None
     np.testing.assert_array_equal(photo.rgb, rgba[..., :3])
     np.testing.assert_array_equal(photo.alpha, rgba[..., 3])
-    again = decode_photo(encode_photo(photo, photo.rgb))
+    again = decode_photo(encode_photo(photo, photo.rgb, NO_REGIONS))
     assert again.format == "PNG"
     np.testing.assert_array_equal(again.rgb, rgba[..., :3])
     np.testing.assert_array_equal(again.alpha, rgba[..., 3])
@@ -129,7 +131,7 @@ def test_png_round_trip_is_lossless_with_alpha():
 def test_png_round_trip_is_lossless_without_alpha():
     rgb = noise_frame(31, 17, seed=15)
     photo = decode_photo(encode_image(rgb, "PNG"))
-    out = encode_photo(photo, photo.rgb)
+    out = encode_photo(photo, photo.rgb, NO_REGIONS)
     assert Image.open(io.BytesIO(out)).mode == "RGB"
     np.testing.assert_array_equal(decode_photo(out).rgb, rgb)
 
@@ -138,7 +140,7 @@ def test_encode_writes_the_given_pixels_not_the_original():
     photo = decode_photo(encode_image(noise_frame(10, 10, seed=16, channels=4), "PNG"))
     changed = photo.rgb.copy()
     changed[2:5, 2:5] = 0
-    again = decode_photo(encode_photo(photo, changed))
+    again = decode_photo(encode_photo(photo, changed, NO_REGIONS))
     np.testing.assert_array_equal(again.rgb, changed)
 
 
@@ -155,7 +157,7 @@ def test_palette_png_with_transparency_keeps_it():
 
 
 def test_sixteen_bit_greyscale_png_keeps_its_tones():
-    """A 16-bit greyscale PNG is scaled to 8 bits, not clipped to white."""
+    """A 16-bit greyscale PNG's 8-bit view (what is detected on) is scaled, not clipped to white."""
     grey16 = (np.arange(256, dtype=np.uint16) * 257).reshape(16, 16)     # 0 .. 65535
     photo = decode_photo(encode_image(grey16, "PNG"))
     np.testing.assert_allclose(photo.rgb[..., 0].astype(int), (grey16 >> 8).astype(int), atol=1)
@@ -172,7 +174,7 @@ def test_camera_jpeg_with_a_second_picture_decodes_as_jpeg():
     photo = decode_photo(data)
     assert photo.format == "JPEG" and photo.extension == ".jpg"
     assert photo.rgb.shape == (30, 40, 3)
-    assert Image.open(io.BytesIO(encode_photo(photo, photo.rgb))).format == "JPEG"
+    assert Image.open(io.BytesIO(encode_photo(photo, photo.rgb, NO_REGIONS))).format == "JPEG"
 
 
 def test_icc_profile_is_kept():
@@ -182,7 +184,7 @@ def test_icc_profile_is_kept():
     data = _rgb_bytes("JPEG", icc_profile=icc)
     photo = decode_photo(data)
     assert photo.icc_profile == icc
-    assert Image.open(io.BytesIO(encode_photo(photo, photo.rgb))).info.get("icc_profile") == icc
+    assert Image.open(io.BytesIO(encode_photo(photo, photo.rgb, NO_REGIONS))).info.get("icc_profile") == icc
 
 
 def _animated(fmt: str) -> bytes:
@@ -217,6 +219,24 @@ def test_decode_refuses_with_a_clear_message(make, message):
     with pytest.raises(ImageError, match=message) as info:
         decode_photo(make())
     assert isinstance(info.value, ValueError)          # callers may catch either
+
+
+AUDIO_HEADS = {
+    "mp3-id3": b"ID3\x04\x00\x00\x00\x00\x00\x23TSSE",
+    "mp3-frame": b"\xff\xfb\x90\x64",
+    "aac-adts": b"\xff\xf1\x50\x80",
+    "wav": b"RIFF\x24\x08\x00\x00WAVEfmt ",
+    "flac": b"fLaC\x00\x00\x00\x22",
+    "m4a": b"\x00\x00\x00\x20ftypM4A \x00\x00\x02\x00M4A isom",
+}
+
+
+@pytest.mark.parametrize("head", AUDIO_HEADS.values(), ids=AUDIO_HEADS)
+def test_a_sound_file_is_told_to_have_no_picture(head):
+    with pytest.raises(ImageError) as info:
+        decode_photo(head + bytes(600))
+    assert str(info.value) == "the file is audio only: it has no picture"
+    assert info.value.code == "image.audio_only"
 
 
 def test_decode_refuses_a_20000_x_20000_png(huge_png):

@@ -62,7 +62,7 @@ def cli_times(photos: list[Path], repeat: int, model_path: Path) -> dict[str, fl
             started = time.perf_counter()
             decoded = decode_photo(photo.read_bytes())
             rendered = pipeline.render(decoded.rgb, pipeline.detect(decoded.rgb, model, model.input_wh, settings, model.dynamic), settings)
-            encode_photo(decoded, rendered.image)
+            encode_photo(decoded, rendered.image, rendered.regions)
             times.append((time.perf_counter() - started) * 1000)
         out[photo.name] = median(times[1:])           # the first run warms the session up
     return out

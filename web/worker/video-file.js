@@ -47,7 +47,12 @@ async function primaryVideoTrack(input) {
   try { readable = await input.canRead(); } catch { readable = false; }
   if (!readable) throw namedError("VideoError", "video.unreadable");
   const video = await input.getPrimaryVideoTrack();
-  if (!video) throw namedError("VideoError", "video.no_video_track");
+  if (!video) {                  // no tracks at all: a file cut short before its index (an MP4's moov at the end)
+    const tracks = await input.getTracks();
+    if (!tracks.length) throw namedError("VideoError", "video.damaged", { reason: "no tracks" });
+    if (tracks.some((track) => track.isAudioTrack())) throw namedError("VideoError", "video.audio_only");
+    throw namedError("VideoError", "video.no_video_track");
+  }
   const codec = await video.getCodec();
   if (!(await video.canDecode())) {
     throw codec ? namedError("VideoError", "video.cannot_decode", { codec: codec.toUpperCase() })

@@ -63,7 +63,7 @@ def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
     h, w = photo.rgb.shape[:2]
     record = {"path": str(task.source), "width": w, "height": h, "boxes": rendered.detections.to_rows(),
               "regions": rendered.regions.tolist()}
-    return save(task, photo, rendered.image, record, overwrite)
+    return save(task, photo, rendered.image, rendered.regions, record, overwrite)
 
 
 def read_photo(source: Path) -> Photo:
@@ -74,10 +74,11 @@ def read_photo(source: Path) -> Photo:
     return decode_photo(data)
 
 
-def save(task: Task, photo: Photo, image, record: dict, overwrite: bool) -> dict:
-    """Write the anonymised ``image`` where the task says (nothing for --json); the record, with its output."""
+def save(task: Task, photo: Photo, image, regions, record: dict, overwrite: bool) -> dict:
+    """Write the anonymised ``image`` (``regions`` obscured) where the task says (nothing for --json);
+    the record, with its output."""
     if task.base is not None:
-        encoded = encode_photo(photo, image)
+        encoded = encode_photo(photo, image, regions)
         target = with_extension(task.base, photo.extension)
         try:
             write_atomic(target, encoded, overwrite)

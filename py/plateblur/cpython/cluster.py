@@ -18,7 +18,9 @@ import json
 import logging
 import os
 import socket
+import sys
 import warnings
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -36,6 +38,9 @@ from .work import Work, WorkOptions
 PHOTOS_PER_BLOCK = 4
 RETRIES = 3
 CONNECT_TIMEOUT_S = 10
+# Ray's C++ core in this process logs to stderr (a note on actor restarts at ERROR level on every run
+# that succeeds); only its fatal lines are kept. A failure of the run comes back as an exception.
+BACKEND_LOG_LEVEL = ("RAY_BACKEND_LOG_LEVEL", "fatal")
 NO_RAY = "--ray needs Ray, which is not installed (pip install 'plateblur[ray]')"
 
 
@@ -89,15 +94,33 @@ def connect(address: str, cpus: int):
     except ImportError:
         raise RayError(NO_RAY) from None
     _check_reachable(address)
+    os.environ.setdefault(*BACKEND_LOG_LEVEL)    # read as the core starts (a user's own setting is kept)
     try:
-        if address == "local":
-            ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
-                     _node_ip_address="127.0.0.1")        # a local instance stays on the loopback
-        else:
-            ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+        with _stderr_muted():
+            if address == "local":
+                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+                         _node_ip_address="127.0.0.1")        # a local instance stays on the loopback
+            else:
+                ray.init(address=address, log_to_driver=False, logging_level="ERROR")
     except Exception as exc:
         raise RayError(f"cannot reach the Ray cluster at {address} ({type(exc).__name__}: {exc})") from None
     return ray
+
+
+@contextmanager
+def _stderr_muted():
+    """File descriptor 2 leads nowhere meanwhile: Ray's core, starting in this process, says there at
+    which level it logs, whatever the level (why ray.init failed is its exception's message)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _check_reachable(address: str) -> None:

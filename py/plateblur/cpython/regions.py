@@ -2,9 +2,10 @@
 
 The file is JSON lines in --json's format (one object per photo: "path", "width", "height",
 "regions" as [[x1, y1, x2, y2], ...] in whole photo pixels), edited by hand or by another tool.
-Photos are matched by path: a relative "path" is taken from the current folder, as --json printed it.
+Photos are matched by path: a relative "path" is taken from the regions file's own folder (so a file
+written where --json ran, or moved with its photos, still fits), an absolute one or a URI as it is.
 Lines without "regions" (--json's error lines) are left out; a photo the file has no regions for is
-that photo's error, never passed through unobscured."""
+that photo's error, never passed through unobscured; so is a video (regions files are for photos)."""
 from __future__ import annotations
 
 import json
@@ -19,8 +20,13 @@ from ..imageio import ImageError
 from ..settings import Settings
 from ..usererror import UserError
 from .batch import Task, read_photo, save
+from .inputs import is_video
 from .outputs import reason
 from .remote import identity, location
+from .video import VideoError
+
+FOR_PHOTOS_ONLY = ("regions files are for photos only; run videos without --regions "
+                   "(the model finds the plates in every frame)")
 
 
 class RegionsError(UserError):
@@ -64,7 +70,7 @@ def load(path: Path) -> RegionsFile:
         if not line.strip():
             continue
         try:
-            key, given = _parse(json.loads(line))
+            key, given = _parse(json.loads(line), path.parent)
         except (ValueError, TypeError, KeyError) as exc:
             raise RegionsError(f"{path}, line {number}: {_why(exc)}") from None
         if given is None:
@@ -75,10 +81,11 @@ def load(path: Path) -> RegionsFile:
     return RegionsFile(path, photos)
 
 
-def _parse(record) -> tuple[Path, Given | None]:
+def _parse(record, folder: Path) -> tuple[Path, Given | None]:
     if not isinstance(record, dict) or not isinstance(record.get("path"), str):
         raise ValueError('each line must be a JSON object with a "path"')
-    key = identity(location(record["path"]))
+    place = location(record["path"])
+    key = identity(folder / place if isinstance(place, Path) else place)   # an absolute path stays as it is
     if "regions" not in record:
         return key, None
     size = record.get("width"), record.get("height")
@@ -88,7 +95,12 @@ def _parse(record) -> tuple[Path, Given | None]:
     if not isinstance(regions, list) or not all(isinstance(r, list) and len(r) == 4 and all(map(_whole, r))
                                                 for r in regions):
         raise ValueError('"regions" must be a list of [x1, y1, x2, y2] in whole pixels')
-    return key, Given(*(None if v is None else int(v) for v in size), [[int(v) for v in r] for r in regions])
+    boxes = [[int(v) for v in r] for r in regions]
+    for x1, y1, x2, y2 in boxes:
+        if x2 <= x1 or y2 <= y1:
+            what = "inverted" if x2 < x1 or y2 < y1 else "empty"
+            raise ValueError(f"region {[x1, y1, x2, y2]} is {what}: x2 must be greater than x1, and y2 greater than y1")
+    return key, Given(*(None if v is None else int(v) for v in size), boxes)
 
 
 def _whole(value) -> bool:
@@ -103,8 +115,10 @@ def _why(exc: Exception) -> str:
 def anonymise(task: Task, given: RegionsFile, settings: Settings, overwrite: bool) -> dict:
     """One photo with exactly the given regions obscured (the settings' mode and strength; no padding,
     no threshold): its record in --json's format, "boxes" empty (no detector ran)."""
+    if is_video(task.source):
+        raise VideoError(FOR_PHOTOS_ONLY)
     photo = read_photo(task.source)
     h, w = photo.rgb.shape[:2]
     regions = given.regions_for(task.source, w, h)
     record = {"path": str(task.source), "width": w, "height": h, "boxes": [], "regions": regions.tolist()}
-    return save(task, photo, pipeline.obscure(photo.rgb, regions, settings), record, overwrite)
+    return save(task, photo, pipeline.obscure(photo.rgb, regions, settings), regions, record, overwrite)

@@ -3,9 +3,11 @@
 The frames take the page's path: ``frames.FrameProcessor`` (detect -> track -> obscure) on each
 decoded frame, the obscured patches pasted into it, a frame whose processing failed written black.
 Each frame keeps its own timestamp (variable frame rates too); every audio stream is copied packet
-for packet; no metadata, subtitle or other stream is carried over. The video is encoded as H.264
-(VP9 for WebM, which cannot hold H.264) into the input's container (Matroska for containers other
-than MP4, MOV, MKV and WebM), written to a temporary file and renamed when complete. A video named
+for packet; of the metadata only each stream's language and title are carried over, and no subtitle
+or other stream. The video is encoded as H.264 (VP9 for WebM, which cannot hold H.264) in 4:2:0
+(yuv420p, which every player plays) into the input's container (Matroska for containers other than
+MP4, MOV, MKV and WebM), written to a temporary file and renamed when complete. H.264 in 4:2:0 needs
+an even width and height: an odd one grows by a pixel, the last column or row repeated. A video named
 by URI is downloaded to a local temporary file first, its result uploaded when complete (cpython.remote)."""
 from __future__ import annotations
 
@@ -31,6 +33,9 @@ DEFAULT_CRF = {"libx264": 20, "libvpx-vp9": 32}
 ENCODER_OPTIONS = {"libx264": {"preset": "fast"},
                    "libvpx-vp9": {"b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "1"}}
 MAX_CRF = 51
+KEPT_STREAM_TAGS = ("language", "title")     # every other tag, and the container's, is left out
+CONTAINER_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")   # how MP4 and MOV files begin
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"                                           # Matroska and WebM
 INCOMPLETE_S, INCOMPLETE_SHARE = 1.0, 0.05   # frames missing at the end beyond this: a damaged file
 
 
@@ -113,10 +118,13 @@ def _anonymise(av, local: str, task: VideoTask, model, on_frame) -> dict:
     except OSError as exc:    # PyAV's errors for a missing or unreadable file are OSErrors too
         raise VideoError(f"cannot read the file ({reason(exc)})") from None
     except av.FFmpegError as exc:
+        if _is_container(local):     # a video file cut short (its index at the end lost) or damaged
+            raise VideoError("the video is damaged or incomplete (the file may have been cut short)") from None
         raise VideoError(f"not a video, or one this PyAV cannot read ({exc.strerror or exc})") from None
     with source:
         if not source.streams.video:
-            raise VideoError("the file has no video track")
+            raise VideoError("the file is audio only: it has no video track" if source.streams.audio
+                             else "the file has no video track")
         if task.base is None:
             return _run(av, source, task, model, None, on_frame)
         target = with_extension(task.base, output_extension(task.source))
@@ -182,6 +190,16 @@ def _run(av, source, task: VideoTask, model, writer: "_Writer | None", on_frame)
             "black_frames": processor.failed}
 
 
+def _is_container(path: str) -> bool:
+    """Whether the file begins as an MP4, MOV, Matroska or WebM file does."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except OSError:
+        return False
+    return head[4:8] in CONTAINER_BOXES or head[:4] == EBML_MAGIC
+
+
 def _check_complete(source, stream, last_pts: int, frames: int) -> None:
     """VideoError where the frames end well before the duration the container declares (a cut
     file whose index is whole: decoders often stop there without an error)."""
@@ -226,7 +244,8 @@ class _Writer:
         self.container.metadata.clear()
         self.codec = encoder_for(extension)
         self.crf = DEFAULT_CRF[self.codec] if crf is None else crf
-        self.time_base = source.streams.video[0].time_base
+        self.source_video = source.streams.video[0]
+        self.time_base = self.source_video.time_base
         self.source_audio = list(source.streams.audio)
         self.audio_streams = {}
         self.video = None
@@ -247,16 +266,17 @@ class _Writer:
 
     def _open_video(self, width: int, height: int) -> None:
         video = self.container.add_stream(self.codec, rate=None)
-        video.width, video.height = width, height
-        video.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
+        self.padding = (height % 2, width % 2) if self.codec == "libx264" else (0, 0)   # VP9 takes odd sizes
+        video.width, video.height = width + self.padding[1], height + self.padding[0]
+        video.pix_fmt = "yuv420p"
         video.time_base = self.time_base
         video.codec_context.time_base = self.time_base
         video.options = {**ENCODER_OPTIONS[self.codec], "crf": str(self.crf)}
-        video.metadata.clear()
+        _keep_tags(self.source_video, video)
         self.video = video
         for stream in self.source_audio:      # after the video, so that the video is the first stream
             copy = self.container.add_stream_from_template(stream)
-            copy.metadata.clear()
+            _keep_tags(stream, copy)
             self.audio_streams[stream.index] = copy
         for packet in self.pending:
             self._mux_audio(packet)
@@ -277,8 +297,17 @@ class _Writer:
     def frame(self, rgb: np.ndarray, pts: int) -> None:
         if self.video is None:
             self._open_video(rgb.shape[1], rgb.shape[0])
+        if any(self.padding):
+            rgb = np.pad(rgb, ((0, self.padding[0]), (0, self.padding[1]), (0, 0)), mode="edge")
         frame = self.av.VideoFrame.from_ndarray(rgb, format="rgb24")
         frame.pts = pts
         frame.time_base = self.time_base
         for packet in self.video.encode(frame):
             self.container.mux(packet)
+
+
+def _keep_tags(source, copy) -> None:
+    """``copy`` gets the language and title of ``source`` (a stream), and no other tag."""
+    kept = {key: value for key, value in source.metadata.items() if key.lower() in KEPT_STREAM_TAGS}
+    copy.metadata.clear()
+    copy.metadata.update(kept)
