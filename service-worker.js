@@ -4,12 +4,18 @@
 // (GitHub Pages can send neither). site-manifest.js is generated from the site's files
 // (tools/site_files.py): its version changes with any file, and the browser then installs this worker
 // again (it compares imported scripts too), which fills a new cache and deletes the old one.
-importScripts("./site-manifest.js");   // self.SITE = {version, headers, types, files: {path: [size, sha256]}}
+// The page registers it as service-worker.js?backend=wasm|webgpu (web/offline.js): it precaches what a
+// visit on that detector backend uses (SITE.precache, tools/site_files.py); any other file of the release
+// is cached when the page first fetches it.
+importScripts("./site-manifest.js");   // self.SITE = {version, headers, types, files: {path: [size, sha256]}, precache}
 
 const PREFIX = "plateblur-";
 const CACHE = PREFIX + SITE.version;
 const BASE = new URL("./", location.href).href;     // the folder the site is served from
 const PROGRESS_MS = 100;
+const BACKEND = new URL(location.href).searchParams.get("backend");
+// An unknown backend (the page could not tell): what either backend uses.
+const PRECACHED = SITE.precache[BACKEND] ?? [...new Set(Object.values(SITE.precache).flat())];
 
 addEventListener("install", (event) => event.waitUntil(precache().then(() => skipWaiting())));
 
@@ -24,12 +30,14 @@ addEventListener("fetch", (event) => {
   const { request } = event;
   if (request.method !== "GET" || !request.url.startsWith(BASE)) return;
   if (request.cache === "only-if-cached" && request.mode !== "same-origin") return;
-  event.respondWith(respond(request));
+  event.respondWith(respond(event));
 });
 
 // A site file from this release's cache (the query is ignored: "?model=…" is the page's), anything
-// else from the network; both with the site's headers. Offline, a file outside the cache fails.
-async function respond(request) {
+// else from the network; both with the site's headers. A site file that was not precached is cached as
+// it is fetched (once checked against its hash). Offline, a file outside the cache fails.
+async function respond(event) {
+  const { request } = event;
   const path = sitePath(request.url);
   if (path in SITE.files) {
     const cached = await caches.match(BASE + path, { cacheName: CACHE });
@@ -38,7 +46,16 @@ async function respond(request) {
   }
   const response = await fetch(request);
   if (!response.status || response.status >= 400 || response.type !== "basic") return response;
+  if (path in SITE.files && response.status === 200) event.waitUntil(keep(path, response.clone()));
   return withHeaders(response.body, response.status, response.statusText, response.headers);
+}
+
+// A release file fetched on demand, into the cache if it is the release's (else it is not kept).
+async function keep(path, response) {
+  try {
+    const stored = await verified(await response.blob(), path, SITE.files[path][1]);
+    await (await caches.open(CACHE)).put(BASE + path, stored);
+  } catch { /* not this release's file, or no room: fetched again next time */ }
 }
 
 function sitePath(url) {
@@ -54,11 +71,11 @@ function withHeaders(body, status, statusText, original) {
   return new Response(status === 204 || status === 304 ? null : body, { status, statusText, headers });
 }
 
-// Every file of the release into a new cache: unchanged files (same hash) come from an older cache,
-// the others from the network, each checked against its hash. Progress goes to every open page.
+// What this backend's visits use into the release's cache: unchanged files (same hash) come from an
+// older cache, the others from the network, each checked against its hash. Progress goes to every open page.
 async function precache() {
   const cache = await caches.open(CACHE);
-  const files = Object.entries(SITE.files);
+  const files = PRECACHED.map((path) => [path, SITE.files[path]]);
   const total = files.reduce((sum, [, [size]]) => sum + size, 0);
   const progress = reporter(total);
   try {
@@ -93,11 +110,15 @@ async function download(path, hash, progress) {
     chunks.push(read.value);
     progress.partial(read.value.byteLength, path);
   }
-  const body = new Blob(chunks);
+  return verified(new Blob(chunks), path, hash);
+}
+
+// The file as the cache keeps it, once its SHA-256 is the release's. Stored bare: the headers of the
+// release that serves it are added in respond().
+async function verified(body, path, hash) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await body.arrayBuffer()));
   const actual = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
   if (actual !== hash) throw new Error(`${path} is not the file of this release (a newer one is being published?)`);
-  // Stored bare: the headers of the release that serves it are added in respond()
   return new Response(body, { headers: { "Content-Length": String(body.size), "X-Content-SHA256": hash } });
 }
 

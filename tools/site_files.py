@@ -22,6 +22,18 @@ NOT_SITE = ("models/training/",)               # the detector's weights and trai
 # Generated from the files (never stored in the checkout): what service-worker.js caches, by content hash.
 MANIFEST = "site-manifest.js"
 NOT_PRECACHED = (".map",)                      # source maps: only the developer tools ask for them
+# What a visit keeps for offline use: every file of the manifest but those of the detector backend it does
+# not use (onnxruntime-web's runtime for the other one; the int8 stream model only WASM runs) and those the
+# page never loads (PyScript's editor and terminal, micropip, the CLI's modules). Any of them that the page
+# does fetch is cached then (service-worker.js): a file left out here costs a download, never a failure online.
+BACKEND_FILES = {
+    "wasm": ("vendor/ort/ort-wasm-simd-threaded.mjs", "vendor/ort/ort-wasm-simd-threaded.wasm",
+             "models/plates-v3-dynamic-int8.onnx"),      # plateblur.settings.STREAM_MODEL_FILE
+    "webgpu": ("vendor/ort/ort-wasm-simd-threaded.asyncify.mjs", "vendor/ort/ort-wasm-simd-threaded.asyncify.wasm"),
+}
+ON_DEMAND = ("vendor/pyscript/codemirror", "vendor/pyscript/xterm", "vendor/pyscript/zip-",
+             "vendor/pyodide/micropip-", "vendor/pyodide/packaging-", "vendor/pyodide/pyodide.js",
+             "py/plateblur/cpython/")
 TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
@@ -93,12 +105,20 @@ def _sha256(path: Path) -> str:
     return _hashes[key]
 
 
+def precached(paths, backend: str) -> list[str]:
+    """Of the manifest's ``paths``, those a visit whose detector runs on ``backend`` keeps for offline use."""
+    others = {path for name, own in BACKEND_FILES.items() if name != backend for path in own}
+    return sorted(p for p in paths if p not in others and not p.startswith(ON_DEMAND))
+
+
 def manifest(root: Path = ROOT) -> dict:
     """The release the service worker caches: every file the page may need offline with its size and
-    SHA-256, the headers and types it serves them with, and a version that changes with any of these."""
+    SHA-256, those each detector backend precaches, the headers and types it serves them with, and a
+    version that changes with any of these."""
     cached = {p.as_posix(): [(root / p).stat().st_size, _sha256(root / p)]
               for p in files(root) if p.as_posix() != SERVICE_WORKER and p.suffix not in NOT_PRECACHED}
-    release = {"headers": site_headers(root), "types": TYPES, "files": cached}
+    release = {"headers": site_headers(root), "types": TYPES, "files": cached,
+               "precache": {backend: precached(cached, backend) for backend in BACKEND_FILES}}
     version = hashlib.sha256(json.dumps(release, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, **release}
 

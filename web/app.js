@@ -15,6 +15,7 @@ const BACKENDS = { webgpu: msg("backend.webgpu"), wasm: msg("backend.wasm") };
 const touch = matchMedia("(pointer: coarse), (hover: none)");      // phones and tablets: no dragging files
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 const items = new Map();          // id -> {id, file, card, buffer?, cancelled, worker?, export?}
+let batch = new Set();            // the items added since the queue was last idle: the progress counts them
 let queue = Promise.resolve();    // files are processed one at a time, in the order given
 let current = null;               // the item being processed
 let renderGeneration = 0;
@@ -36,20 +37,22 @@ function announce(message) {
 }
 
 const megabytes = (n) => decimal(n / 1e6, 1);
-const bytes = (done, total) => (total ? msg("load.bytes", { done: megabytes(done), total: megabytes(total) }) : "");
+// "Loading…" with how far it is ("… 3.1 of 12.3 MB") where the size is known, else alone.
+const loading = (key, done, total) => (total
+  ? msg(`${key}.bytes`, { progress: msg("load.bytes", { done: megabytes(done), total: megabytes(total) }) }) : msg(key));
 
 function onDownload(done, total) {    // the service worker's first install: every file of the release
-  setLoad(msg("load.download", { progress: bytes(done, total) }), total ? done / total : 0);
+  setLoad(loading("load.download", done, total), total ? done / total : 0);
 }
 
 function onProgress(stage, done, total) {
   const step = STARTUP.indexOf(stage === "runtime" ? done : stage);
   if (stage === "runtime" && step >= 0) setLoad(msg(`load.step.${step}`), step / STARTUP.length);
   else if (stage === "download-photo-model") {
-    setLoad(msg("load.detector", { progress: bytes(done, total) }), (step + (total ? done / total : 0)) / STARTUP.length);
+    setLoad(loading("load.detector", done, total), (step + (total ? done / total : 0)) / STARTUP.length);
   } else if (stage === "compile-photo-model") setLoad(msg("load.preparing"), step / STARTUP.length);
   else if (stage === "download-stream-model" || stage === "compile-stream-model") {
-    const message = msg("load.videoDetector", { progress: stage.startsWith("download") ? bytes(done, total) : "" });
+    const message = loading("load.videoDetector", done, stage.startsWith("download") ? total : 0);
     if (current) current.card.setStatus(message);
     else text($("#camera-status"), message);
   } else if (stage === "backend-fallback") {   // WebGPU failed: the worker goes on with WASM
@@ -67,7 +70,7 @@ client.on("video-info", ({ id, info, export: name }) => {
   // the page holds the export file from now on; one whose item is gone or failed already is deleted
   if (name) {
     keepExport(name).then((release) => {
-      if (items.has(id) && item.card.state !== "error") {
+      if (items.has(id) && !["error", "cancelled"].includes(item.card.state)) {
         if (item.export) (item.replaced ||= []).push(item.export);   // a re-export's: the old one goes when it is done
         item.export = release;
       }
@@ -169,9 +172,11 @@ function showAdded(card, count) {
 }
 
 function addFiles(files) {
+  if (!pending().length) batch = new Set();
   for (const file of files) {
     const item = { id: `f${nextId++}`, file, cancelled: false };
     items.set(item.id, item);
+    batch.add(item);
     const slot = document.createElement("div");      // holds the file's place: the type checks finish in any order
     $("#results").append(slot);
     const shown = isVideo(file).catch(() => false).then((video) => {
@@ -188,6 +193,7 @@ function addFiles(files) {
         : new PhotoCard(file, remove, render);
       slot.replaceWith(item.card.el);                       // in the order the files were given
       if (file === files[0]) showAdded(item.card, files.length);
+      updateBatch();
     });
     queue = queue.then(() => shown).then(() => processItem(item));
   }
@@ -263,16 +269,37 @@ function removeItem(item) {
   updateBatch();
 }
 
+const UNFINISHED = ["queued", "working"];
+
+// The items still to be processed (a card not made yet counts).
+function pending() {
+  return [...items.values()].filter((i) => !i.card || UNFINISHED.includes(i.card.state));
+}
+
+// The batch line (a polite live region): while files are processed, how far the batch is ("4 of 12
+// photos"), then what came of all files ("8 of 11 done, 1 failed, 2 cancelled").
 function updateBatch() {
   const cards = [...items.values()].filter((i) => i.card).map((i) => i.card);
-  const done = cards.filter((c) => c.state === "done").length;
-  const failed = cards.filter((c) => c.state === "error").length;
-  const waiting = cards.length - done - failed;
-  text($("#batch-status"), cards.length
-    ? msg("batch.status", { done, total: cards.length, failed: failed ? msg("batch.failed", { count: failed }) : "",
-                            waiting: waiting ? msg("batch.waiting", { count: waiting }) : "" })
-    : "");
-  $("#download-all").hidden = done < 2;
+  const count = (list, state) => list.filter((c) => c.state === state).length;
+  const outcome = (list) => ({ failed: count(list, "error") ? msg("batch.failed", { count: count(list, "error") }) : "",
+                               cancelled: count(list, "cancelled") ? msg("batch.cancelled", { count: count(list, "cancelled") }) : "" });
+  const running = [...batch].filter((i) => items.has(i.id));
+  const finished = (list) => list.filter((i) => i.card && !UNFINISHED.includes(i.card.state)).length;
+  const progress = $("#batch-progress");
+  progress.hidden = finished(running) === running.length;
+  if (!progress.hidden) {
+    const kinds = [["batch.photos", running.filter((i) => !(i.card instanceof VideoCard))],
+                   ["batch.videos", running.filter((i) => i.card instanceof VideoCard)]]
+      .filter(([, list]) => list.length)
+      .map(([key, list]) => msg(key, { count: list.length, done: finished(list) }));
+    progress.max = running.length;
+    progress.value = finished(running);
+    text($("#batch-status"), msg("batch.running", { items: msg(`list.${kinds.length}`, { a: kinds[0], b: kinds[1] }),
+                                                    ...outcome(running.map((i) => i.card).filter(Boolean)) }));
+  } else {
+    text($("#batch-status"), cards.length ? msg("batch.status", { done: count(cards, "done"), total: cards.length, ...outcome(cards) }) : "");
+  }
+  $("#download-all").hidden = count(cards, "done") < 2;
 }
 
 async function downloadAll() {

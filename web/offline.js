@@ -2,6 +2,21 @@
 // sends no isolation headers (GitHub Pages), makes the page cross-origin isolated (one reload, the first
 // time). Without service workers (some private modes) the page runs as served: online, maybe one thread.
 const RELOADED = "plateblur-reloaded-for-isolation";
+const ADAPTER_WAIT_MS = 3000;
+
+// The detector backend this browser offers ("webgpu" where it gives a WebGPU adapter, as the worker
+// asks its own navigator.gpu; else "wasm"); "" when it cannot tell in time: the service worker then
+// keeps what either backend uses.
+async function detectorBackend() {
+  if (!navigator.gpu) return "wasm";
+  try {
+    const adapter = await Promise.race([navigator.gpu.requestAdapter(),
+                                        new Promise((resolve) => setTimeout(resolve, ADAPTER_WAIT_MS, undefined))]);
+    return adapter === undefined ? "" : adapter ? "webgpu" : "wasm";
+  } catch {
+    return "wasm";
+  }
+}
 
 // Resolves when the app may start: {offline: true} when this page is served from the cache, else
 // {offline: false, reason} once the site has answered. onProgress(done, total) reports the bytes of the
@@ -33,7 +48,9 @@ async function installed(onProgress) {
   container.startMessages();
   let registration;
   try {
-    registration = await container.register(new URL("../service-worker.js", import.meta.url), { updateViaCache: "none" });
+    const script = new URL("../service-worker.js", import.meta.url);
+    script.searchParams.set("backend", await detectorBackend());     // what it keeps for offline use
+    registration = await container.register(script, { updateViaCache: "none" });
   } catch (error) {
     return { offline: false, reason: error?.message || String(error) };
   }

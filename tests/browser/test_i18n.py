@@ -2,9 +2,11 @@
 and is remembered; texts, error messages and accessible names follow."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tools.testkit import media
+from tools.testkit import MEDIA, media
 from tools.testkit.page_driver import App
 
 DENY = """navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("denied", "NotAllowedError"));"""
@@ -113,5 +115,43 @@ def test_the_switch_changes_everything_at_once_and_is_remembered(browser, site_u
         check_language(app, EXPECTED["en-US"])
         assert not app.errors, app.errors
         assert not app.csp_violations(), app.csp_violations()
+    finally:
+        app.close()
+
+
+# Every text the loading status and the batch line show, from the first moment of the page.
+TEXTS_SHOWN = """
+window.__shown = { load: [], batch: [] };
+addEventListener("DOMContentLoaded", () => {
+  for (const [id, list] of [["load-status", __shown.load], ["batch-status", __shown.batch]]) {
+    const el = document.getElementById(id);
+    new MutationObserver(() => list.push(el.textContent))
+      .observe(el, { childList: true, characterData: true, subtree: true });
+  }
+});
+"""
+
+
+def test_the_start_up_steps_are_plain_and_a_photo_batch_shows_its_progress_politely(browser, site_url, not_a_photo):
+    """Start-up steps say what happens (no "Loaded Pyodide…", no dangling space); while photos are processed
+    the batch line, a polite live region, counts them ("Working: 2 of 4 photos"), then sums up."""
+    app = App(browser, site_url, locale="en-US")
+    try:
+        app.context.add_init_script(TEXTS_SHOWN)
+        app.open()
+        loading = app.page.evaluate("__shown.load")
+        assert any(t.startswith("Loading the plate detector…") for t in loading), loading
+        assert not [t for t in loading if t != t.strip() or "Loaded" in t], loading
+        status = app.page.locator("#batch-status")
+        assert status.get_attribute("role") == "status"          # a polite live region (aria-live implied)
+        photos = [MEDIA / "dashcam-03.png", not_a_photo, MEDIA / "openimages-08.jpg", MEDIA / "noplate-10.jpg"]
+        app.upload(photos)
+        shown = [t for t in app.page.evaluate("__shown.batch") if t.startswith("Working")]
+        counts = [int(t.split(" of ")[0].removeprefix("Working: ")) for t in shown]
+        assert counts and counts == sorted(counts) and set(counts) >= {1, 2, 3}, shown
+        assert all(re.fullmatch(r"Working: \d of 4 photos(, 1 failed)?", t) for t in shown), shown
+        assert "Working: 2 of 4 photos, 1 failed" in shown, shown
+        assert status.text_content() == "3 of 4 done, 1 failed"
+        assert app.page.locator("#batch-progress").is_hidden()
     finally:
         app.close()

@@ -1,6 +1,7 @@
-"""Offline after the first visit (service-worker.js): the first visit downloads the release into a cache
-(the status counts its bytes), later visits start from it with no server at all, and a new release
-replaces it. Each test has a server and a browser context of its own (service workers allowed)."""
+"""Offline after the first visit (service-worker.js): the first visit downloads what the page uses on its
+detector backend into a cache (the status counts its bytes), later visits start from it with no server at
+all, a file it left out is cached once the page fetches it, and a new release replaces it. Each test has a
+server and a browser context of its own (service workers allowed; WASM: the GPU is off)."""
 from __future__ import annotations
 
 import re
@@ -35,16 +36,30 @@ def cache_names(app: App) -> list[str]:
     return app.page.evaluate("caches.keys()")
 
 
+def cached_paths(app: App) -> set[str]:
+    return set(app.page.evaluate("""async () => {
+      const cache = await caches.open((await caches.keys())[0]);
+      return (await cache.keys()).map((r) => r.url.slice(location.origin.length + 1));
+    }"""))
+
+
 def test_the_first_visit_counts_the_bytes_then_the_app_runs_with_the_server_gone(browser):
+    manifest = site_files.manifest()
+    precached = manifest["precache"]["wasm"]
+    left_out = next(p for p in manifest["files"] if p not in precached and p.endswith(".js"))   # the page never loads it
     with local_site() as url:
         app = first_visit(browser, url)
+        assert app.page.evaluate("p => fetch(p).then((r) => r.ok)", left_out)     # fetched online once
+        app.page.wait_for_function("p => caches.match(p).then(Boolean)", arg=left_out, timeout=10_000)
     try:
-        total = sum(size for size, _ in site_files.manifest()["files"].values())
+        total = sum(manifest["files"][path][0] for path in precached)
         shown = [DOWNLOAD.fullmatch(t).groups() for t in app.page.evaluate("__loadTexts") if DOWNLOAD.fullmatch(t)]
         assert shown and {t for _, t in shown} == {f"{total / 1e6:.1f}"}, shown
         assert shown[-1][0] == shown[-1][1], "the last report is the whole release"
         assert [float(done) for done, _ in shown] == sorted(float(done) for done, _ in shown)
-        assert cache_names(app) == [f"plateblur-{site_files.manifest()['version']}"]
+        assert cache_names(app) == [f"plateblur-{manifest['version']}"]
+        assert cached_paths(app) == {*precached, left_out}, "a WASM visit keeps what it uses, not the WebGPU runtime"
+        assert "vendor/ort/ort-wasm-simd-threaded.asyncify.wasm" not in cached_paths(app)
 
         app.context.set_offline(True)          # and the server has stopped: the port refuses connections
         app.page.reload()
@@ -56,6 +71,7 @@ def test_the_first_visit_counts_the_bytes_then_the_app_runs_with_the_server_gone
             result = app.result(name)
             assert result.get_attribute("data-state") == "done", result.text_content()
             assert app.download(result)[1], name
+        assert app.page.evaluate("p => fetch(p).then((r) => r.ok)", left_out), "kept once fetched"
         assert app.external_requests() == [] and app.csp_violations() == []
     finally:
         app.close()

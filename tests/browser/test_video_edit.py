@@ -190,3 +190,31 @@ def test_a_region_that_follows_the_content_for_a_span(app, clip, tmp_path):
                 f"frame {i}: part of the followed plate is visible"
         else:
             assert unchanged(before, after, plate), f"frame {i}: obscured outside the span"
+
+
+# The "until frame" field's placeholder against the room its box leaves for text (Chromium's spin buttons
+# take about 15 px of it).
+PLACEHOLDER_ROOM = """input => {
+  const style = getComputedStyle(input);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+  return [context.measureText(input.placeholder).width, room];
+}"""
+
+
+def test_the_region_tools_say_plainly_what_they_do_and_fit_at_1280_px(app, clip):
+    card, *_ = process(app, clip, "tools.mp4")
+    until = card.locator("[data-action=region-until]")
+    try:
+        for language, modes in (("en", ["stays where you drew it", "moves with the plate"]),
+                                ("de", ["bleibt, wo Sie ihn gezeichnet haben", "bewegt sich mit dem Kennzeichen"])):
+            app.page.get_by_role("combobox", name="Language").or_(app.page.get_by_role("combobox", name="Sprache")) \
+                .select_option(language)
+            assert app.page.viewport_size["width"] == 1280
+            assert card.locator("[data-action=region-mode] option").all_text_contents() == modes
+            text_px, room_px = until.evaluate(PLACEHOLDER_ROOM)
+            assert text_px <= room_px, f"{language}: the placeholder {until.get_attribute('placeholder')!r} is cut"
+    finally:
+        app.page.get_by_role("combobox", name="Sprache").or_(app.page.get_by_role("combobox", name="Language")) \
+            .select_option("en")

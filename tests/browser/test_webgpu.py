@@ -15,9 +15,10 @@ import sys
 import numpy as np
 import pytest
 
-from plateblur.settings import MODEL_FILE
+from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
+from tools import site_files
 from tools.testkit import MEDIA, REPO_ROOT, media
-from tools.testkit.page_driver import App, launch
+from tools.testkit.page_driver import App, launch, local_site
 
 slow_on_software_adapter = pytest.mark.webgpu      # runs the model on the software adapter
 
@@ -161,3 +162,26 @@ def test_a_lost_gpu_device_moves_the_detector_to_wasm_and_loses_no_photo(gpu_app
     assert same_regions(gpu_app.data(result, "regions"), on_cli[name])
     assert gpu_app.page.evaluate("document.body.dataset.backend") == "wasm"
     assert gpu_app.page.text_content("#load-status") == "WebGPU failed; the detector now runs on the CPU (WebAssembly)."
+
+
+def test_a_webgpu_visit_keeps_the_webgpu_runtime_for_offline_use_and_not_the_wasm_one(playwright):
+    """The service worker is told the backend (web/offline.js) and precaches what that backend loads: the
+    asyncify runtime, not the plain WASM one nor the int8 stream model (tools/site_files.BACKEND_FILES)."""
+    browser = launch(playwright, webgpu=True)
+    try:
+        with local_site() as url:
+            app = App(browser, url, service_workers="allow")
+            app.page.goto(url)
+            app.page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120_000)
+            script = app.page.evaluate("navigator.serviceWorker.controller.scriptURL")
+            cached = set(app.page.evaluate("""async () => {
+              const cache = await caches.open((await caches.keys())[0]);
+              return (await cache.keys()).map((r) => r.url.slice(location.origin.length + 1));
+            }"""))
+            app.close()
+    finally:
+        browser.close()
+    assert script.endswith("service-worker.js?backend=webgpu"), script
+    assert set(site_files.manifest()["precache"]["webgpu"]) <= cached
+    assert "vendor/ort/ort-wasm-simd-threaded.asyncify.wasm" in cached
+    assert {"vendor/ort/ort-wasm-simd-threaded.wasm", STREAM_MODEL_FILE}.isdisjoint(cached)

@@ -229,3 +229,27 @@ def test_the_manifest_lists_every_site_file_by_hash_and_its_version_follows_them
     assert site_files.manifest(tmp_path) == manifest
     (tmp_path / "web" / "style.css").write_text("/* changed */")
     assert site_files.manifest(tmp_path)["version"] != manifest["version"]
+
+
+def test_each_backend_precaches_what_its_visits_load_and_not_the_other_backends_runtime():
+    """The page's start files (pyscript.toml's interpreter, files and worker modules, and the photo model)
+    are kept for offline use on either backend; the stream model and the plain WASM runtime only where the
+    detector runs on WASM, the asyncify runtime only on WebGPU; PyScript's editor and the CLI never."""
+    import tomllib
+
+    from plateblur.settings import STREAM_MODEL_FILE
+
+    manifest = site_files.manifest()
+    config = tomllib.loads((REPO_ROOT / "pyscript.toml").read_text())
+    started = {config["interpreter"], *config["files"], *config["js_modules"]["worker"]}
+    started = {path.removeprefix("./") for path in started} | {"index.html", "web/app.js", MODEL_FILE}
+    wasm, webgpu = (set(manifest["precache"][backend]) for backend in ("wasm", "webgpu"))
+    assert started <= wasm and started <= webgpu, started - (wasm & webgpu)
+    assert (wasm | webgpu) <= set(manifest["files"])
+    assert STREAM_MODEL_FILE in wasm and STREAM_MODEL_FILE not in webgpu
+    assert "vendor/ort/ort-wasm-simd-threaded.wasm" in wasm - webgpu
+    assert "vendor/ort/ort-wasm-simd-threaded.asyncify.wasm" in webgpu - wasm
+    for left_out in ("vendor/pyscript/codemirror", "vendor/pyodide/micropip-", "py/plateblur/cpython/"):
+        assert any(p.startswith(left_out) for p in manifest["files"]), f"{left_out}: no such file any more"
+        assert not any(p.startswith(left_out) for p in wasm | webgpu), left_out
+    assert sum(manifest["files"][p][0] for p in wasm) < 0.7 * sum(size for size, _ in manifest["files"].values())

@@ -160,3 +160,23 @@ def test_boot_js_says_a_missing_file_in_both_languages_as_the_texts_do():
     for lang, texts in TEXTS.items():
         assert f"    {lang}: {json.dumps(texts['load.missing'], ensure_ascii=False)},\n" in boot, lang
     assert "Could not load" not in re.sub(r'\n    en: "[^\n]*\n', "\n", boot), "no English outside the texts"
+
+
+def test_a_loading_text_comes_alone_and_with_its_bytes_never_with_a_dangling_space():
+    """app.js loading(key, …) shows <key> alone, or <key>.bytes with "3.1 of 12.3 MB" where the size is known."""
+    keys = set(re.findall(r'\bloading\("([\w.]+)"', (WEB / "app.js").read_text(encoding="utf-8")))
+    assert {"load.download", "load.detector", "load.videoDetector"} <= keys
+    for lang, texts in TEXTS.items():
+        for key in keys:
+            assert texts[key] == texts[key].strip() and not placeholders(texts[key]), f"{lang}: {key}"
+            assert placeholders(texts[f"{key}.bytes"]) == {"progress"}, f"{lang}: {key}.bytes"
+            assert texts[f"{key}.bytes"].startswith(texts[key]), f"{lang}: {key}.bytes"
+
+
+def test_the_start_up_steps_say_what_is_going_on():
+    """PyScript's stages ("Loading Pyodide" … "Loaded Pyodide") shown as steps still under way, in words a
+    first-time user knows (Python, not only Pyodide)."""
+    for lang, under_way in (("en", r"^(Loading|Starting) .+…$"), ("de", r"^.+ (wird|werden) (geladen|gestartet)…$")):
+        steps = [TEXTS[lang][f"load.step.{i}"] for i in range(4)]
+        assert all(re.match(under_way, step) for step in steps), (lang, steps)
+        assert "Python" in steps[0] and len(set(steps)) == 4, (lang, steps)

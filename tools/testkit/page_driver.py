@@ -136,14 +136,15 @@ class App:
         return self.page.locator(".result")
 
     def upload(self, paths, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
-        """Choose files through the file input and wait until each has finished (done or error)."""
+        """Choose files through the file input and wait until each has finished (done, error or cancelled)."""
         before = self.results().count()
         self.page.set_input_files("input[type=file]", [str(p) for p in paths])
         self.wait_settled(before + len(paths), timeout_ms)
 
     def wait_settled(self, count: int, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
         self.page.wait_for_function(
-            "n => document.querySelectorAll('.result[data-state=done], .result[data-state=error]').length >= n "
+            "n => document.querySelectorAll('.result:is([data-state=done], [data-state=error], [data-state=cancelled])')"
+            ".length >= n "
             "&& !document.querySelector('.result[data-state=working], .result[data-state=queued]')",
             arg=count, timeout=timeout_ms)
 

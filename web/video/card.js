@@ -100,11 +100,8 @@ export class VideoCard extends Card {
   // `edits`: those the result was made with (none for the first export).
   show(result, edits = { removed: [], added: [] }) {
     if (!result.ok) {
-      this.player.close();
-      $(".progress-row", this.el).hidden = true;
-      $(".playback", this.el).hidden = !result.cancelled;
-      $(".player-controls", this.el).hidden = !result.cancelled;
-      if (result.cancelled) this.setState("error", msg("card.cancelled"));
+      this.stop();
+      if (result.cancelled) this.setState("cancelled", msg("card.cancelled"));
       else this.fail(msg("card.notProcessed", { detail: errorMessage(result) }));
       return;
     }
@@ -151,10 +148,21 @@ export class VideoCard extends Card {
         }
       } while (generation !== this.generation && result.ok);
       this.exporting = null;
-      if (result.ok) this.show(result, edits);
-      else this.fail(msg("video.updateFailed", { error: errorMessage(result) }));
+      if (result.ok) {
+        this.show(result, edits);
+      } else {
+        this.stop();              // the player was reset for the new export, and the old one is gone
+        this.fail(msg("video.updateFailed", { error: errorMessage(result) }));
+      }
     })();
     return this.exporting;
+  }
+
+  // A failed or cancelled video: its message and the remove button stay; the player, its controls, the
+  // region tools and the progress go (nothing is left that cannot work).
+  stop() {
+    this.player.close();
+    for (const part of this.el.querySelectorAll(".progress-row, .screen, .player-controls")) part.hidden = true;
   }
 
   close() {
