@@ -1,4 +1,6 @@
-"""Command line: anonymise photos and videos, or print what would be obscured (--json).
+"""Command line: anonymise photos and videos, or print what would be obscured (--json). This module
+parses the arguments into a ``run.RunPlan``, has cpython.run carry it out and turns its errors into
+one line each and an exit code.
 
 Safety rules (see cpython.outputs): all result paths are decided before anything is written; a result
 never replaces an input, another result of the run or (without --overwrite) an earlier result; each
@@ -9,45 +11,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from ..obscure import OBSCURERS
 from ..settings import MODEL_FILE, STREAM_MODEL_FILE, Settings
-from . import batch, cluster, inputs, outputs, regions, video
+from . import batch, cluster, outputs, regions, video
 from .assets import model_path
-from .progress import Progress
-from .remote import RemoteError, Uri, location
-from .work import Work, WorkOptions
+from .onnx_model import ModelError
+from .progress import shown
+from .remote import RemoteError, location
+from .run import INTERRUPTED, RunPlan, execute
 
 DEFAULTS = Settings()
 DEFAULT_JOBS = min(4, os.cpu_count() or 1)
-INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
 
 
-@dataclass(frozen=True)
-class Job:
-    inputs: tuple[Path | Uri, ...]
-    output_dir: Path | Uri | None
-    json: bool
-    model: Path
-    settings: Settings
-    quiet: bool
-    recursive: bool = False
-    overwrite: bool = False
-    jobs: int = 1
-    video_model: Path | None = None     # None: the same as ``model``
-    crf: int | None = None              # video quality; None: the encoder's default
-    summary: bool = False               # --json: one line per video instead of one per frame
-    ray: str | None = None              # run on a Ray cluster at this address
-    regions: Path | None = None         # obscure these regions (--json lines) without the model
-
-    def work_options(self) -> WorkOptions:
-        return WorkOptions(self.model, self.video_model or self.model, self.settings, self.overwrite, self.crf)
-
-
-def parse_args(argv: list[str] | None = None) -> Job:
+def parse_args(argv: list[str] | None = None) -> RunPlan:
     p = argparse.ArgumentParser(
         prog="python -m plateblur",
         description="Obscure vehicle licence plates in photos and videos. Nothing leaves this machine.",
@@ -60,7 +39,8 @@ def parse_args(argv: list[str] | None = None) -> Job:
                         "to each input, as <name>_anonymised<ext>; so too in an -o folder that holds inputs)")
     p.add_argument("-r", "--recursive", action="store_true", help="include the subfolders of input folders")
     p.add_argument("--json", action="store_true",
-                   help="write no files; print one JSON object per photo (per video frame) and line")
+                   help="write no files; print one JSON object per photo (per video frame) and line on stdout "
+                        "(not with -o: redirect stdout to keep the lines, > found.jsonl)")
     p.add_argument("--summary", action="store_true", help="with --json: one line per video, not per frame")
     p.add_argument("--mode", choices=list(OBSCURERS), default=DEFAULTS.mode, help="how plates are hidden")
     p.add_argument("--strength", type=float, default=DEFAULTS.strength, help="obscuring strength, 0..1")
@@ -83,6 +63,9 @@ def parse_args(argv: list[str] | None = None) -> Job:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--overwrite", action="store_true",
                    help="replace results of earlier runs (inputs are never replaced)")
+    p.add_argument("--resume", action="store_true",
+                   help="go on after an interrupted run: leave out inputs whose result is already there (a "
+                        "result is there only when complete) and do the rest")
     p.add_argument("--ray", metavar="ADDRESS", default=None,
                    help="run on a Ray cluster: 'local' starts one on this machine, or what ray.init takes "
                         "('auto', 'ray://host:10001'); --jobs is then the number of photo actors")
@@ -95,9 +78,13 @@ def parse_args(argv: list[str] | None = None) -> Job:
         p.error(str(exc))
     if a.model is not None and not a.model.is_file():
         p.error(f"model not found: {a.model}")
-    return Job(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
-               a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary, a.ray,
-               a.regions)
+    if a.json and a.output is not None:
+        p.error("--json writes no files, so -o has nothing to do; redirect stdout to keep the lines (> found.jsonl)")
+    if a.resume and (a.overwrite or a.json):
+        p.error(f"--resume leaves earlier results as they are; it cannot go with {'--overwrite' if a.overwrite else '--json'}")
+    return RunPlan(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
+                   a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary,
+                   a.ray, a.regions, a.resume, model_given=a.model is not None)
 
 
 def _positive_int(text: str) -> int:
@@ -112,66 +99,6 @@ def _crf(text: str) -> int:
     return int(text)
 
 
-class Interrupted(Exception):
-    """Ctrl-C during the batch: the one line to show."""
-
-
-def plan(job: Job, found: inputs.Inputs) -> list[batch.Task]:
-    """The run's tasks with their result paths; OutputError before anything is written."""
-    if job.json:
-        return [batch.Task(source.path) for source in found.sources]
-    bases = outputs.plan(found.sources, job.output_dir)
-    outputs.check_writable(bases)
-    if not job.overwrite:
-        outputs.refuse_earlier_results(bases)
-    return [batch.Task(source.path, base) for source, base in zip(found.sources, bases)]
-
-
-def run(job: Job) -> int:
-    """Returns the exit code: 0 when every photo was anonymised, 1 when any failed (or none was found)."""
-    given = regions.load(job.regions) if job.regions is not None else None
-    if job.output_dir is not None and not job.json:
-        outputs.prepare_output_folder(job.output_dir)
-    found = inputs.collect(list(job.inputs), job.recursive, None if job.json else job.output_dir)
-    tasks = plan(job, found) if found.sources else []
-    videos = [task.source for task in tasks if inputs.is_video(task.source)]
-    progress = Progress(len(tasks), job.quiet, chatty=not job.json,
-                        video_frames=(lambda: sum(map(video.estimate_frames, videos))) if videos else None)
-    for folder, message in found.unreadable:
-        progress.fail(folder, message)
-    if tasks:
-        printer = batch.LinePrinter()
-
-        def on_frame(record: dict) -> None:
-            if job.json and not job.summary:
-                printer(record)
-            progress.frame()
-
-        def on_record(record: dict) -> None:
-            if job.json and (job.summary or "frames" not in record):
-                printer(record)
-            progress.record(record)
-
-        try:
-            if given is not None:
-                work = partial(regions.anonymise, given=given, settings=job.settings, overwrite=job.overwrite)
-                batch.run(tasks, work, job.jobs, on_record)
-            elif job.ray:
-                cluster.run(job.ray, tasks, job.work_options(), job.jobs, on_record, on_frame)
-            else:
-                work = Work(job.work_options(), on_frame)
-                batch.run(tasks, work, job.jobs, on_record, work.stop)
-        except KeyboardInterrupt:
-            progress.finish([])
-            raise Interrupted(f"interrupted; {progress.done + progress.failed} of {len(tasks)} "
-                              f"{'files' if videos else 'photos'} finished, no partial files left") from None
-    progress.finish(found.skipped)
-    if not tasks:
-        print("plateblur: no photos or videos found in the given folders", file=sys.stderr)
-        return 1
-    return 1 if progress.failed else 0
-
-
 def main(argv: list[str] | None = None) -> int:
     with batch.sigterm_as_interrupt():   # `timeout`, `kill` and job schedulers stop a run as Ctrl-C does
         return _main(argv)
@@ -179,13 +106,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     try:
-        return run(parse_args(argv))
-    except (outputs.OutputError, regions.RegionsError, cluster.RayError, RemoteError) as exc:
-        print(f"plateblur: {exc}", file=sys.stderr)
+        return execute(parse_args(argv))
+    except (outputs.OutputError, regions.RegionsError, cluster.RayError, RemoteError, ModelError) as exc:
+        print(f"plateblur: {shown(str(exc))}", file=sys.stderr)
         return 1
-    except Interrupted as exc:
-        print(f"plateblur: {exc}", file=sys.stderr)
-        return INTERRUPTED
     except KeyboardInterrupt:
         print("plateblur: interrupted; nothing was written", file=sys.stderr)
         return INTERRUPTED
@@ -193,5 +117,5 @@ def _main(argv: list[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:   # a bug outside any one photo: one line, never a traceback
-        print(f"plateblur: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(shown(f"plateblur: internal error ({type(exc).__name__}: {exc})"), file=sys.stderr)
         return 1

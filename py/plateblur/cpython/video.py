@@ -19,13 +19,13 @@ import numpy as np
 from ..frames import FrameProcessor, run_sync
 from ..pipeline import unpack_patches
 from ..settings import Settings
+from .inputs import planned_extension
 from .inputs import VIDEO_CONTAINERS as CONTAINERS
 from . import remote
 from .outputs import atomic_target, reason, with_extension
 from .remote import Uri
 
 NO_PYAV = "videos need PyAV, which is not installed (pip install 'plateblur[video]')"
-FALLBACK_EXTENSION = ".mkv"      # Matroska holds whatever audio another container brought
 DEFAULT_CRF = {"libx264": 20, "libvpx-vp9": 32}
 ENCODER_OPTIONS = {"libx264": {"preset": "fast"},
                    "libvpx-vp9": {"b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "1"}}
@@ -37,6 +37,10 @@ class VideoError(ValueError):
     """The video cannot be anonymised; the message says why, for the user."""
 
 
+class Stopped(VideoError):
+    """The run was interrupted while this video was worked on; nothing of it was written."""
+
+
 def load_av():
     try:
         import av
@@ -45,9 +49,8 @@ def load_av():
     return av
 
 
-def output_extension(source: Path) -> str:
-    suffix = source.suffix.lower()
-    return suffix if suffix in CONTAINERS else FALLBACK_EXTENSION
+def output_extension(source: Path | Uri) -> str:
+    return planned_extension(source)
 
 
 def encoder_for(extension: str) -> str:
@@ -137,7 +140,7 @@ def _run(av, source, task: VideoTask, model, writer: "_Writer | None", on_frame)
 
     async def one(frame) -> None:
         if task.stop is not None and task.stop.is_set():
-            raise VideoError(f"stopped by the interrupt after {state['index']} frames; nothing written")
+            raise Stopped(f"stopped by the interrupt after {state['index']} frames; nothing written")
         rgb = _upright(frame.to_ndarray(format="rgb24"), frame)
         result = await processor.process(rgb)
         if result.failed:
