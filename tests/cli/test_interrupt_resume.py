@@ -13,7 +13,8 @@ from tests.cli.cli_run import SUMMARY, copy_sample, files_under, run_main
 from tests.support import MEDIA, media
 
 INTERRUPTED = r"plateblur: interrupted; {done} done, {failed} failed, {not_done} not done; {partial}; \d+\.\d s"
-RESUMED = r"plateblur: {done} done, 0 failed, {skipped} skipped, {there} already there \(--resume\); \d+ plates? found; \d+\.\d s"
+RESUMED = (r"plateblur: {done} done, 0 failed, {skipped} skipped, {there} already there \(--resume\); "
+           r"\d+ plates? found; \d+\.\d s")
 
 
 def photos(folder, count: int) -> None:

@@ -163,7 +163,8 @@ def test_ctrl_c_mid_batch_exits_130_with_one_true_summary_and_resume_does_the_re
     match = re.fullmatch(r"plateblur: interrupted; (\d+) done, 0 failed, (\d+) not done; no partial files left; "
                          r"\d+\.\d s", summary)
     assert match, stderr
-    assert all(re.fullmatch(r"\[\d+/40\] in/p\d\d\.jpg -> out/p\d\d\.jpg: \d+ plates?", line) for line in done_lines), stderr
+    line = r"\[\d+/40\] in/p\d\d\.jpg -> out/p\d\d\.jpg: \d+ plates?"
+    assert all(re.fullmatch(line, done) for done in done_lines), stderr
     written = sorted(out.iterdir())
     assert 1 <= len(written) == int(match[1]) == len(done_lines) == 40 - int(match[2]) < 40
     for path in written:

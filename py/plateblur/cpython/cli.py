@@ -81,7 +81,8 @@ def parse_args(argv: list[str] | None = None) -> RunPlan:
     if a.json and a.output is not None:
         p.error("--json writes no files, so -o has nothing to do; redirect stdout to keep the lines (> found.jsonl)")
     if a.resume and (a.overwrite or a.json):
-        p.error(f"--resume leaves earlier results as they are; it cannot go with {'--overwrite' if a.overwrite else '--json'}")
+        other = "--overwrite" if a.overwrite else "--json"
+        p.error(f"--resume leaves earlier results as they are; it cannot go with {other}")
     return RunPlan(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
                    a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary,
                    a.ray, a.regions, a.resume, model_given=a.model is not None)

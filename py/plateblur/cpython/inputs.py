@@ -50,10 +50,6 @@ def is_video(path: Path | Uri) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 
 
-def is_photo(path: Path | Uri) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES
-
-
 def planned_extension(path: Path | Uri) -> str:
     """The extension of ``path``'s result as planned from its name: a video's by its container, a
     photo's by its name (a photo whose content is of another format gets that format's, see batch.save)."""

@@ -58,7 +58,8 @@ def plan_tasks(run_plan: RunPlan, found: inputs.Inputs) -> Tasks:
         return Tasks([batch.Task(source.path) for source in found.sources])
     bases = outputs.plan(found.sources, run_plan.output_dir)
     shared = outputs.shared_bases(bases)
-    tasks = [batch.Task(source.path, base, outputs.is_shared(base, shared)) for source, base in zip(found.sources, bases)]
+    tasks = [batch.Task(source.path, base, outputs.is_shared(base, shared))
+             for source, base in zip(found.sources, bases)]
     outputs.check_writable(bases)
     names = [outputs.possible_names(task.source, task.base, task.strict_extension) for task in tasks]
     if run_plan.resume:
