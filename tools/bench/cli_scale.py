@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 from plateblur import pipeline
-from plateblur.cpython import cli
+from plateblur.cpython import cli, cluster, inputs, run
 from plateblur.cpython.assets import model_path
-from plateblur.cpython import cluster
-from plateblur.imageio import decode_photo
 from plateblur.cpython.onnx_model import OnnxModel
+from plateblur.imageio import decode_photo
 from plateblur.settings import MODEL_FILE, STREAM_MODEL_FILE
 from tools.testkit import MEDIA, media
 
@@ -44,11 +43,11 @@ def cli_seconds(args: list[str]) -> float:
 
 
 def ray_rate(folder: Path, out: Path, actors: int) -> float:
-    job = cli.parse_args([str(folder), "-o", str(out), "--overwrite", "-q"])
-    tasks = cli.plan_tasks(job, cli.inputs.collect([folder], False, out))
+    run_plan = cli.parse_args([str(folder), "-o", str(out), "--overwrite", "-q"])
+    tasks = run.plan_tasks(run_plan, inputs.collect([folder], False, out)).todo
     times: list[float] = []
     started = time.perf_counter()
-    cluster.run("local", tasks, job.work_options(), actors, lambda record: times.append(time.perf_counter()),
+    cluster.run("local", tasks, run_plan.work_options(), actors, lambda record: times.append(time.perf_counter()),
                 lambda record: None)
     return len(tasks) / (times[-1] - started)
 

@@ -4,7 +4,9 @@ of ONNX Runtime's threads), so the other threads' decoding and encoding overlap 
 from __future__ import annotations
 
 import json
+import os
 import signal
+import stat
 import sys
 import threading
 from collections import deque
@@ -19,6 +21,7 @@ from .. import pipeline
 from ..imageio import ImageError, Photo, decode_photo, encode_photo
 from ..settings import Settings
 from ..usererror import UserError
+from .inputs import NOT_REGULAR, planned_extension
 from .outputs import reason, with_extension, write_atomic
 from .remote import Uri
 
@@ -27,6 +30,7 @@ from .remote import Uri
 class Task:
     source: Path | Uri
     base: Path | Uri | None = None   # the result's path without extension; None: write nothing (--json)
+    strict_extension: bool = False   # another result of the run shares ``base``: the planned extension only
 
 
 class SerialModel:
@@ -66,18 +70,32 @@ def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
     return save(task, photo, rendered.image, rendered.regions, record, overwrite)
 
 
-def read_photo(source: Path) -> Photo:
+def read_photo(source: Path | Uri) -> Photo:
     try:
-        data = source.read_bytes()
+        data = source.read_bytes() if isinstance(source, Uri) else read_regular_file(source)
     except OSError as exc:
         raise ImageError(f"cannot read the file ({reason(exc)})") from None
     return decode_photo(data)
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path``; ImageError if it is no regular file (it became a FIFO since it was
+    listed: opened without waiting for a writer, and never read)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ImageError(NOT_REGULAR)
+        return f.read()
 
 
 def save(task: Task, photo: Photo, image, regions, record: dict, overwrite: bool) -> dict:
     """Write the anonymised ``image`` (``regions`` obscured) where the task says (nothing for --json);
     the record, with its output."""
     if task.base is not None:
+        planned = planned_extension(task.source)
+        if task.strict_extension and photo.extension != planned:
+            raise ImageError(f"the file is a {photo.format} photo named {task.source.suffix}, and its result "
+                             f"would take the name of another result of this run; rename it to {photo.extension}")
         encoded = encode_photo(photo, image, regions)
         target = with_extension(task.base, photo.extension)
         try:
@@ -86,6 +104,10 @@ def save(task: Task, photo: Photo, image, regions, record: dict, overwrite: bool
             raise ImageError(f"cannot write {target} ({reason(exc)})") from None
         record["output"] = str(target)
     return record
+
+
+class Stopped(UserError):
+    """The run was interrupted while this file was worked on; nothing of it was written."""
 
 
 def error_text(exc: Exception) -> str:
@@ -99,7 +121,10 @@ def error_text(exc: Exception) -> str:
 
 
 def error_record(source: Path, exc: Exception) -> dict:
-    return {"path": str(source), "error": error_text(exc)}
+    record = {"path": str(source), "error": error_text(exc)}
+    if isinstance(exc, Stopped):
+        record["interrupted"] = True
+    return record
 
 
 def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_record: Callable[[dict], None],
@@ -118,11 +143,13 @@ def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_recor
     todo = iter(tasks)
     pool = ThreadPoolExecutor(jobs, thread_name_prefix="plateblur")
     in_flight = deque(pool.submit(safely, task) for task in islice(todo, 2 * jobs))
+    taken = None             # the finished future being taken off in_flight, not yet reported
     try:
         while in_flight:
-            record = in_flight[0].result()
-            in_flight.popleft()
+            in_flight[0].result()
+            taken = in_flight.popleft()
             in_flight.extend(pool.submit(safely, task) for task in islice(todo, 1))
+            record, taken = taken.result(), None
             on_record(record)
     except KeyboardInterrupt:
         with _stop_signals_ignored():   # a second Ctrl-C must not cut this short
@@ -131,7 +158,7 @@ def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_recor
             for future in in_flight:
                 future.cancel()
             pool.shutdown(wait=True)
-            for future in in_flight:
+            for future in ([taken] if taken is not None else []) + list(in_flight):
                 if not future.cancelled():
                     on_record(future.result())
         raise

@@ -48,10 +48,10 @@ class RayError(UserError):
     """Ray is missing or the cluster cannot be reached; one line for the user."""
 
 
-def _records(work: Work, sources, bases) -> list[str]:
+def _records(work: Work, sources, bases, strict=None) -> list[str]:
     records = []
-    for source, base in zip(sources, bases):
-        task = Task(location(source), location(base) if base else None)
+    for source, base, strict_extension in zip(sources, bases, strict if strict is not None else [False] * len(sources)):
+        task = Task(location(source), location(base) if base else None, bool(strict_extension))
         try:
             records.append(json.dumps(work(task)))
         except Exception as exc:             # this file's error; the batch goes on
@@ -66,7 +66,7 @@ class PhotoActor:
         self.work = Work(options)
 
     def __call__(self, block: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {"record": np.array(_records(self.work, block["source"], block["base"]), dtype=object),
+        return {"record": np.array(_records(self.work, block["source"], block["base"], block["strict"]), dtype=object),
                 "index": block["index"]}
 
 
@@ -157,8 +157,8 @@ def _run(ray, tasks, options, actors, on_record, on_frame) -> None:
         remote_options = replace(options, overwrite=True)      # see the module's note on retries
         video_task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=False)(_video)
         pending = {video_task.remote(remote_options, *_absolute(t)): t for t in tasks if is_video(t.source)}
-        photos = [dict(zip(("source", "base"), _absolute(t)), index=i) for i, t in enumerate(tasks)
-                  if not is_video(t.source)]
+        photos = [dict(zip(("source", "base"), _absolute(t)), strict=t.strict_extension, index=i)
+                  for i, t in enumerate(tasks) if not is_video(t.source)]
         if photos:
             blocks = ray.data.from_items(photos, override_num_blocks=max(1, -(-len(photos) // PHOTOS_PER_BLOCK)))
             results = blocks.map_batches(_bound(remote_options), batch_size=PHOTOS_PER_BLOCK, num_cpus=1,

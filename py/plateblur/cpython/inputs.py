@@ -1,10 +1,14 @@
 """The files a run takes: files named on the command line as they are, and the photos (by file
 name) in the folders named, with ``recursive`` in their subfolders too. Whatever else a folder holds
-is skipped and listed; earlier results and the run's own output folder are left out silently."""
+is skipped and listed; earlier results and the run's own output folder are left out silently.
+Anything that is not a regular file (a FIFO, socket or device, given or found) is skipped and listed
+without being opened (opening a FIFO waits for a writer), and a file met twice (given twice, by two
+spellings, or given and found by -r) is taken once."""
 from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +21,8 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
 VIDEO_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 VIDEO_SUFFIXES = frozenset({*VIDEO_CONTAINERS, ".avi", ".ts", ".mts", ".m2ts", ".3gp", ".mpg", ".mpeg",
                             ".wmv", ".flv", ".ogv"})
+PHOTO_RESULT_EXTENSIONS = {".jpg": ".jpg", ".jpeg": ".jpg", ".png": ".png", ".webp": ".webp"}
+FALLBACK_EXTENSION = ".mkv"      # Matroska holds whatever audio another container brought
 RESULT_MARK = "_anonymised"
 EARLIER_RESULT = re.compile(rf"{RESULT_MARK}(_\d+)?$")   # a_anonymised.jpg, a_anonymised_2.jpg
 
@@ -30,6 +36,9 @@ class Source:
     subfolder: Path = Path(".")
 
 
+NOT_REGULAR = "not a regular file (a FIFO, socket or device), not opened"
+
+
 @dataclass
 class Inputs:
     sources: list[Source] = field(default_factory=list)
@@ -41,16 +50,64 @@ def is_video(path: Path | Uri) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 
 
+def planned_extension(path: Path | Uri) -> str:
+    """The extension of ``path``'s result as planned from its name: a video's by its container, a
+    photo's by its name (a photo whose content is of another format gets that format's, see batch.save)."""
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_CONTAINERS:
+        return suffix
+    return PHOTO_RESULT_EXTENSIONS.get(suffix, FALLBACK_EXTENSION)
+
+
 def collect(args: list[Path | Uri], recursive: bool, output_dir: Path | Uri | None = None) -> Inputs:
     found = Inputs()
     leave_out = remote.identity(output_dir) if output_dir is not None else None
     for arg in args:
         if not arg.is_dir():
-            found.sources.append(Source(arg))   # a missing file fails as that file's error
+            _add(found, Source(arg))   # a missing file fails as that file's error
         elif isinstance(arg, Uri):
             _walk_remote(arg, recursive, leave_out, found)
         else:
             _walk(arg, recursive, leave_out, found)
+    return _taken_once(found)
+
+
+def _add(found: Inputs, source: Source) -> None:
+    """``source`` into ``found``; a local name that is there but no regular file is skipped unopened."""
+    if isinstance(source.path, Path):
+        try:
+            mode = source.path.stat().st_mode
+        except OSError:
+            mode = None          # missing or unreadable: that file's error when it is read
+        if mode is not None and not stat.S_ISREG(mode):
+            found.skipped.append((source.path, NOT_REGULAR))
+            return
+    found.sources.append(source)
+
+
+def same_file_key(path: Path | Uri):
+    """What two names of one file share: the device and inode of a local file (links and two
+    spellings alike), else its resolved name."""
+    if isinstance(path, Path):
+        try:
+            info = path.stat()
+            return info.st_dev, info.st_ino
+        except OSError:
+            pass
+    return remote.identity(path)
+
+
+def _taken_once(found: Inputs) -> Inputs:
+    first: dict = {}
+    sources = []
+    for source in found.sources:
+        key = same_file_key(source.path)
+        if key in first:
+            found.skipped.append((source.path, f"the same file as {first[key]}, taken once"))
+        else:
+            first[key] = source.path
+            sources.append(source)
+    found.sources = sources
     return found
 
 
@@ -92,5 +149,5 @@ def _take(top, folder, dirs: list[str], files: list[str], recursive: bool, leave
         if path.suffix.lower() not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
             found.skipped.append((path, "unknown type"))
         elif not EARLIER_RESULT.search(path.stem):
-            found.sources.append(Source(path, folder.relative_to(top)))
+            _add(found, Source(path, folder.relative_to(top)))
     return walk_into

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ..settings import INPUT_SIDE
+from ..usererror import UserError
 
 
 class OnnxModel:
@@ -32,3 +33,29 @@ class OnnxModel:
 
     def __call__(self, tensor: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: tensor})[0]
+
+
+class ModelError(UserError):
+    """The model file cannot be used; one line for the user."""
+
+
+def load_checked(path: Path, spin: bool = True) -> OnnxModel:
+    """``path`` loaded once, or ModelError saying what is wrong with it (checked before a run starts,
+    rather than failing each photo)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ModelError(f"cannot use the model {path} ({exc.strerror or exc})") from None
+    if not path.is_file():
+        raise ModelError(f"cannot use the model {path}: it is not a file")
+    if not size:
+        raise ModelError(f"cannot use the model {path}: the file is empty")
+    try:
+        model = OnnxModel(path, spin=spin)
+    except Exception as exc:     # onnxruntime's InvalidProtobuf, Fail, ...: the file is not a model it takes
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        why = "" if "INVALID_PROTOBUF" in detail else f" ({detail})"
+        raise ModelError(f"cannot use the model {path}: it is not an ONNX model{why}") from None
+    if len(model.session.get_inputs()[0].shape) != 4:
+        raise ModelError(f"cannot use the model {path}: it is not a detector (its input is not an image batch)")
+    return model

@@ -2,9 +2,12 @@
 
 A result never takes the name of an input or of another result of the run (names compare
 case-insensitively, as some file systems do). Where a target folder holds inputs of the run (no -o,
-or -o naming an input's folder), results are named ``<name>_anonymised<ext>``; a clash that is left
-gets ``_2``, ``_3``... in input order. A photo's format decides its extension only once it is
-decoded, so names are reserved without their extension."""
+or -o naming an input's folder), results are named ``<name>_anonymised<ext>``.
+The clash-naming rule, shared with the page (web/names.js): a result keeps its own extension, so
+results that differ only by it never clash (pan.webm, pan.mkv -> pan_anonymised.webm, pan_anonymised.mkv);
+a real clash gets ``_2``, ``_3``... after the name, in input order (a.jpg, a.jpeg -> a_anonymised.jpg,
+a_anonymised_2.jpg). A photo's extension is planned from its name; its content decides in the end,
+so a result name never equals an input's name with any extension."""
 from __future__ import annotations
 
 import errno
@@ -18,10 +21,11 @@ from typing import Iterator
 from ..imageio import FORMATS
 from ..usererror import UserError
 from . import remote
-from .inputs import RESULT_MARK, VIDEO_CONTAINERS, Source
+from .inputs import RESULT_MARK, Source, planned_extension
 from .remote import Uri, identity
 
-RESULT_EXTENSIONS = tuple(sorted({ext for _, ext in FORMATS.values()} | set(VIDEO_CONTAINERS)))
+PHOTO_EXTENSIONS = frozenset(ext for _, ext in FORMATS.values())
+LOCAL_TEMPORARY = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.part")   # mkstemp's, in _atomic_local
 PYARROW_DETAIL = re.compile(r"Detail: \[errno \d+\] (.*)$")
 NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 
@@ -37,20 +41,35 @@ def reason(exc: OSError) -> str:
 
 
 def result_bases(sources: list[Source], output_dir: Path | Uri | None) -> list[Path | Uri]:
-    """Each source's result path, without its extension."""
+    """Each source's result path, without its extension (that is ``inputs.planned_extension``)."""
     input_folders = {identity(s.path.parent) for s in sources}
-    taken = {(identity(s.path.parent), s.path.stem.casefold()) for s in sources}
+    input_stems = {(identity(s.path.parent), s.path.stem.casefold()) for s in sources}
+    taken: set = set()
     bases = []
     for source in sources:
         folder = source.path.parent if output_dir is None else output_dir / source.subfolder
         real = identity(folder)
         stem = source.path.stem + (RESULT_MARK if real in input_folders else "")
+        extension = planned_extension(source.path).casefold()
         name, n = stem, 2
-        while (real, name.casefold()) in taken:
+        while (real, name.casefold()) in input_stems or (real, name.casefold() + extension) in taken:
             name, n = f"{stem}_{n}", n + 1
-        taken.add((real, name.casefold()))
+        taken.add((real, name.casefold() + extension))
         bases.append(folder / name)
     return bases
+
+
+def shared_bases(bases: list[Path | Uri]) -> set:
+    """The identities of bases that more than one result of the run uses (with different extensions)."""
+    seen, shared = set(), set()
+    for base in bases:
+        key = (identity(base.parent), base.name.casefold())
+        (shared if key in seen else seen).add(key)
+    return shared
+
+
+def is_shared(base: Path | Uri, shared: set) -> bool:
+    return (identity(base.parent), base.name.casefold()) in shared
 
 
 def with_extension(base: Path | Uri, extension: str) -> Path | Uri:
@@ -83,15 +102,50 @@ def check_writable(bases: list[Path | Uri]) -> None:
             raise OutputError(f"cannot write results to {folder} ({reason(exc)})") from None
 
 
-def refuse_earlier_results(bases: list[Path | Uri]) -> None:
-    """OutputError naming an earlier result that this run would replace (use --overwrite)."""
-    candidates = [with_extension(base, ext) for base in bases for ext in RESULT_EXTENSIONS]
-    there = set(remote.existing([path for path in candidates if isinstance(path, Uri)]))
-    existing = [path for path in candidates if path in there or isinstance(path, Path) and path.is_file()]
+def possible_names(source: Path | Uri, base: Path | Uri, strict: bool) -> list[Path | Uri]:
+    """The names ``source``'s result may take: the planned one first; a photo's with any photo
+    extension too, unless ``strict`` (its content must match its name, batch.save)."""
+    planned = planned_extension(source)
+    if strict or planned not in PHOTO_EXTENSIONS:
+        return [with_extension(base, planned)]
+    return [with_extension(base, ext) for ext in (planned, *sorted(PHOTO_EXTENSIONS - {planned}))]
+
+
+def existing_results(names: list[list[Path | Uri]]) -> list[Path | Uri | None]:
+    """For each list of a result's possible names, the first that is a file (None: none is)."""
+    there = set(remote.existing([path for group in names for path in group if isinstance(path, Uri)]))
+    return [next((path for path in group if path in there or isinstance(path, Path) and path.is_file()), None)
+            for group in names]
+
+
+def refuse_earlier_results(names: list[list[Path | Uri]]) -> None:
+    """OutputError naming an earlier result that this run would replace (use --overwrite or --resume)."""
+    existing = [path for path in existing_results(names) if path is not None]
     if existing:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-        raise OutputError(f"{existing[0]} already exists{more}; use --overwrite to replace earlier "
-                          f"results, or another -o folder")
+        raise OutputError(f"{existing[0]} already exists{more}; use --resume to do only what is not there yet, "
+                          f"--overwrite to replace earlier results, or another -o folder")
+
+
+def partial_files(bases: list[Path | Uri]) -> list[Path]:
+    """Temporary files (``atomic_target``) left beside local results, for the interrupt summary."""
+    left = []
+    for folder, names in _by_folder(bases).items():
+        if isinstance(folder, Path) and folder.is_dir():
+            left += [path for path in folder.iterdir() if _temporary_of(path.name, names)]
+    return left
+
+
+def _by_folder(bases) -> dict:
+    names: dict = {}
+    for base in bases:
+        names.setdefault(base.parent, set()).add(base.name)
+    return names
+
+
+def _temporary_of(name: str, bases: set[str]) -> bool:
+    found = LOCAL_TEMPORARY.fullmatch(name)
+    return bool(found) and Path(found["target"]).stem in bases
 
 
 def _current_umask() -> int:

@@ -1,22 +1,50 @@
 """What the user sees on stderr during a run: a progress bar on a terminal (files, rate, time
-left; a second one in frames for the batch's videos) or one line per photo or video in a log, each failure as one line, the skipped files and a summary.
-``quiet``: failures only. ``chatty`` False (--json): no per-photo lines, skipped list or summary."""
+left; a second one in frames for the batch's videos) or one line per photo or video in a log, each
+failure as one line, the skipped files and one summary line (after Ctrl-C or SIGTERM: the interrupt's,
+shown even with --json or -q). Names are shown with control characters escaped (``shown``), so each
+message stays one line. ``quiet``: failures only. ``chatty`` False (--json): no per-photo lines,
+skipped list or summary."""
 from __future__ import annotations
 
 import sys
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import TextIO
+
+
+ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+UNSHOWN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}    # control, format (bidi), surrogate, unassigned, breaks
+
+
+def shown(text: str) -> str:
+    """``text`` with control characters escaped as Python writes them (a newline as \\n, an
+    undecodable byte of a file name as \\xff), so that a name cannot break or reorder a line."""
+    return "".join(_escaped(ch) if unicodedata.category(ch) in UNSHOWN else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    if ch in ESCAPES:
+        return ESCAPES[ch]
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:          # a byte os.fsdecode could not decode (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_line(done: int, failed: int, skipped: int, plates: int, seconds: float) -> str:
-    return (f"plateblur: {done} done, {failed} failed, {skipped} skipped; {plural(plates, 'plate')} found; "
+def summary_line(done: int, failed: int, skipped: int, plates: int, seconds: float, resumed: int = 0) -> str:
+    there = f", {resumed} already there (--resume)" if resumed else ""
+    return (f"plateblur: {done} done, {failed} failed, {skipped} skipped{there}; {plural(plates, 'plate')} found; "
             f"{seconds:.1f} s")
+
+
+def interrupted_line(done: int, failed: int, not_done: int, partial: str, seconds: float) -> str:
+    return f"plateblur: interrupted; {done} done, {failed} failed, {not_done} not done; {partial}; {seconds:.1f} s"
 
 
 def video_line(record: dict) -> str:
@@ -46,8 +74,10 @@ class Progress:
                                    smoothing=0.1, position=1, desc="video")
         self.started = time.perf_counter()
         self.done = self.failed = self.plates = 0
+        self.finished = 0            # tasks that ended (done or failed), not stopped by an interrupt
 
     def say(self, line: str) -> None:
+        line = shown(line)
         if self.bar is not None:
             self.bar.write(line, file=self.stream)
         else:
@@ -64,6 +94,9 @@ class Progress:
                 self.frames.update()
 
     def record(self, record: dict) -> None:
+        if record.get("interrupted"):
+            return                   # not a failure: the interrupt summary counts it as not done
+        self.finished += 1
         if "error" in record:
             self.fail(record["path"], record["error"])
         else:
@@ -79,14 +112,26 @@ class Progress:
         if self.bar is not None:
             self.bar.update()
 
-    def finish(self, skipped: list[tuple[Path, str]]) -> None:
-        for bar in (self.frames, self.bar):
-            if bar is not None:
-                bar.close()
-        self.bar = self.frames = None
+    def finish(self, skipped: list[tuple[Path, str]], resumed: int = 0) -> None:
+        self._close_bars()
         if not self.chatty:
             return
         for path, why in skipped:
             self.say(f"plateblur: skipped {path} ({why})")
         self.say(summary_line(self.done, self.failed, len(skipped), self.plates,
-                              time.perf_counter() - self.started))
+                              time.perf_counter() - self.started, resumed))
+
+    def interrupted(self, skipped: list[tuple[Path, str]], partial: str) -> None:
+        """The run's one summary after Ctrl-C or SIGTERM; ``partial`` says what is left of unfinished files."""
+        self._close_bars()
+        if self.chatty:
+            for path, why in skipped:
+                self.say(f"plateblur: skipped {path} ({why})")
+        self.say(interrupted_line(self.done, self.failed, self.total - self.finished, partial,
+                                  time.perf_counter() - self.started))
+
+    def _close_bars(self) -> None:
+        for bar in (self.frames, self.bar):
+            if bar is not None:
+                bar.close()
+        self.bar = self.frames = None

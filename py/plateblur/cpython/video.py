@@ -22,13 +22,14 @@ from ..frames import FrameProcessor, run_sync
 from ..pipeline import unpack_patches
 from ..settings import Settings
 from ..usererror import UserError
-from .inputs import VIDEO_CONTAINERS as CONTAINERS
 from . import remote
+from .batch import Stopped
+from .inputs import VIDEO_CONTAINERS as CONTAINERS
+from .inputs import planned_extension
 from .outputs import atomic_target, reason, with_extension
 from .remote import Uri
 
 NO_PYAV = "videos need PyAV, which is not installed (pip install 'plateblur[video]')"
-FALLBACK_EXTENSION = ".mkv"      # Matroska holds whatever audio another container brought
 DEFAULT_CRF = {"libx264": 20, "libvpx-vp9": 32}
 ENCODER_OPTIONS = {"libx264": {"preset": "fast"},
                    "libvpx-vp9": {"b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "1"}}
@@ -51,9 +52,8 @@ def load_av():
     return av
 
 
-def output_extension(source: Path) -> str:
-    suffix = source.suffix.lower()
-    return suffix if suffix in CONTAINERS else FALLBACK_EXTENSION
+def output_extension(source: Path | Uri) -> str:
+    return planned_extension(source)
 
 
 def encoder_for(extension: str) -> str:
@@ -146,7 +146,7 @@ def _run(av, source, task: VideoTask, model, writer: "_Writer | None", on_frame)
 
     async def one(frame) -> None:
         if task.stop is not None and task.stop.is_set():
-            raise VideoError(f"stopped by the interrupt after {state['index']} frames; nothing written")
+            raise Stopped(f"stopped by the interrupt after {state['index']} frames; nothing written")
         rgb = _apply_display_rotation(frame.to_ndarray(format="rgb24"), frame)
         result = await processor.process(rgb)
         if result.failed:

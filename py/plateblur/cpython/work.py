@@ -23,11 +23,13 @@ class WorkOptions:
 
 
 class Work:
-    def __init__(self, options: WorkOptions, on_frame: Callable[[dict], None] = lambda record: None):
+    def __init__(self, options: WorkOptions, on_frame: Callable[[dict], None] = lambda record: None,
+                 loaded: dict[Path, OnnxModel] | None = None):
+        """``loaded``: models already loaded (the CLI checks a --model once before the run)."""
         self.options = options
         self.on_frame = on_frame
         self.lock = threading.Lock()           # one model call at a time, whichever the model
-        self.models: dict[Path, batch.SerialModel] = {}
+        self.models = {path: batch.SerialModel(model, self.lock) for path, model in (loaded or {}).items()}
         self.loading = threading.Lock()
         self.stop = threading.Event()          # set by batch.run on Ctrl-C: videos stop at the next frame
 
