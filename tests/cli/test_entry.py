@@ -13,6 +13,7 @@ import pytest
 from tests.cli.cli_run import cli_env, run_cli, run_main
 
 from plateblur.cpython import cli, cluster, outputs
+from plateblur.cpython.onnx_model import ModelError
 from plateblur.usererror import UserError
 
 
@@ -58,13 +59,14 @@ class NewUserError(UserError):
     (outputs.OutputError("cannot write results to out: it is a file, not a folder"), 1,
      "plateblur: cannot write results to out: it is a file, not a folder"),
     (cluster.RayError(cluster.NO_RAY), 1, f"plateblur: {cluster.NO_RAY}"),
-    (cli.Interrupted("interrupted; 1 of 2 photos finished, no partial files left"), cli.INTERRUPTED,
-     "plateblur: interrupted; 1 of 2 photos finished, no partial files left"),
+    (ModelError("cannot use the model photo.jpg: it is not an ONNX model"), 1,
+     "plateblur: cannot use the model photo.jpg: it is not an ONNX model"),
+    (KeyboardInterrupt(), cli.INTERRUPTED, "plateblur: interrupted; nothing was written"),
     (ZeroDivisionError("division by zero"), 1, "plateblur: internal error (ZeroDivisionError: division by zero)"),
 ])
 def test_a_failure_of_the_run_is_one_line_with_its_text(monkeypatch, capsys, tmp_path, exc, code, line):
-    def failing(job):
+    def failing(run_plan):
         raise exc
 
-    monkeypatch.setattr(cli, "run", failing)
+    monkeypatch.setattr(cli, "execute", failing)
     assert run_main(tmp_path, capsys=capsys) == (code, "", line + "\n")

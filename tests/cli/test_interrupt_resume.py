@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.cli.cli_run import SUMMARY, copy_sample, files_under, run_main
-from tests.support import MEDIA, media
+from tools.testkit import MEDIA, media
 
 INTERRUPTED = r"plateblur: interrupted; {done} done, {failed} failed, {not_done} not done; {partial}; \d+\.\d s"
 RESUMED = (r"plateblur: {done} done, 0 failed, {skipped} skipped, {there} already there \(--resume\); "

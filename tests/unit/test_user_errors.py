@@ -66,7 +66,7 @@ EXCEPTIONS = exception_classes()
 def test_the_scan_finds_the_packages_exceptions():
     names = {cls.__name__ for _, cls in EXCEPTIONS}
     assert {"UserError", "ImageError", "VideoError", "RemoteError", "OutputError", "RegionsError", "RayError",
-            "LoadError", "NotReady", "Interrupted", "EditError"} <= names
+            "LoadError", "NotReady", "ModelError", "Stopped", "EditError"} <= names
 
 
 @pytest.mark.parametrize("module, cls", EXCEPTIONS, ids=lambda v: v if isinstance(v, str) else v.__name__)
@@ -107,7 +107,8 @@ def test_the_cli_tells_every_user_error_by_its_text(cls):
     exc = cls.__new__(cls)
     UserError.__init__(exc, "a reason {in braces}, said for the user")
     assert batch.error_text(exc) == "a reason {in braces}, said for the user"
-    assert batch.error_record(Path("a.jpg"), exc) == {"path": "a.jpg", "error": batch.error_text(exc)}
+    record = batch.error_record(Path("a.jpg"), exc)
+    assert record == {"path": "a.jpg", "error": batch.error_text(exc), **({"interrupted": True} if cls is batch.Stopped else {})}
 
 
 def test_the_cli_tells_anything_else_as_an_internal_error_in_one_line():
