@@ -5,9 +5,7 @@ server and a browser context of its own (service workers allowed; WASM: the GPU 
 from __future__ import annotations
 
 import re
-import shutil
 
-import pytest
 from tools import site_files
 from tools.testkit import MEDIA, media
 from tools.testkit.page_driver import App, local_site

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.testkit import MEDIA, REPO_ROOT
+from tools.testkit import MEDIA
 
 SUMMARY = r"plateblur: {done} done, {failed} failed, {skipped} skipped; \d+ plates? found; \d+\.\d s"
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli, run_main
 from tests.support.helpers import MODEL_PATH, outside_mask
-from tools.testkit import MEDIA, REPO_ROOT
+from tools.testkit import MEDIA
 
 RECORD_KEYS = {"path", "width", "height", "boxes", "regions"}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 
-import numpy as np
 import pytest
 from tests.support.helpers import BrightBoxModel, encode_image, make_frame
 from tools.testkit import REPO_ROOT

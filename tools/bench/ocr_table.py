@@ -4,6 +4,7 @@ Tesseract reads after obscuring, of those it reads on the original, by plate wid
     .venv/bin/python -m tools.bench.ocr_table      # needs tesseract (tools/setup --test)"""
 from __future__ import annotations
 
+import sys
 import time
 
 from tools.testkit import legibility

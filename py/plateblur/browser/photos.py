@@ -79,7 +79,7 @@ class Photos:
         planned = plan_regions(detections, (w, h), settings, edits)
         image = pipeline.obscure(photo.rgb, planned.regions, settings)
         clock.lap("obscure")
-        encoded = encode_photo(photo, image, regions.regions)
+        encoded = encode_photo(photo, image, planned.regions)
         clock.lap("encode")
         return {"ok": True, "id": item_id, "width": w, "height": h, "mime": photo.mime,
                 "extension": photo.extension, "boxes": planned.kept.to_rows(),
