@@ -36,6 +36,17 @@ def test_a_fifo_given_is_skipped_unopened_and_the_rest_goes_on(tmp_path):
     assert files_under(tmp_path / "out") == {"car.jpg"}
 
 
+def test_a_run_with_nothing_to_do_ends_in_one_line(tmp_path):
+    os.mkfifo(tmp_path / "fifo.jpg")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("no photo")
+    result = run_with_timeout("-o", "out", "fifo.jpg", "notes", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"plateblur: skipped fifo.jpg ({NOT_REGULAR})",
+                                          "plateblur: skipped notes/a.txt (unknown type)",
+                                          "plateblur: no photos or videos to anonymise among the inputs (2 skipped)"]
+
+
 def test_fifos_and_sockets_met_by_recursive_are_skipped_unopened(tmp_path):
     copy_sample("openimages-08.jpg", tmp_path / "in", "car.jpg")
     os.mkfifo(tmp_path / "in" / "pipe.mp4")

@@ -51,6 +51,37 @@ def test_ctrl_c_after_a_photo_is_counted_gives_one_true_summary(tmp_path, monkey
     assert all(re.fullmatch(r"\[\d/8\] in/p\d\.jpg -> out/p\d\.jpg: \d+ plates?", line) for line in done_lines)
 
 
+def test_a_signal_as_the_threads_start_leaves_no_result_behind_the_summary(tmp_path, monkeypatch, capsys):
+    """SIGTERM lands while the first photos are handed to the threads (the earliest moment threads
+    exist): when the run returns, every thread has ended, and the summary counts the files there
+    (an interrupt raised at that line used to leave threads writing results after the summary)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from plateblur.cpython import batch
+
+    class SignalOnFirstSubmit(ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            future = super().submit(*args, **kwargs)
+            if not getattr(self, "signalled", False):
+                self.signalled = True
+                os.kill(os.getpid(), signal.SIGTERM)
+            return future
+
+    monkeypatch.setattr(batch, "ThreadPoolExecutor", SignalOnFirstSubmit)
+    monkeypatch.chdir(tmp_path)
+    photos(tmp_path / "in", 8)
+    code, out, err = run_main("-j", "2", "in", "-o", "out", capsys=capsys)
+    written = files_under(tmp_path / "out")
+    time.sleep(1.0)
+    assert files_under(tmp_path / "out") == written, "a thread went on writing after the run returned"
+    assert (code, out) == (130, "")
+    match = re.fullmatch(INTERRUPTED.format(done=r"(\d+)", failed=0, not_done=r"(\d+)",
+                                            partial="no partial files left"), err.splitlines()[-1])
+    assert match, err
+    assert len(written) == int(match[1]) == 8 - int(match[2]) < 8
+
+
 def test_ctrl_c_during_videos_says_none_finished_and_leaves_nothing(tmp_path, monkeypatch, capsys):
     """The interrupt arrives as a real SIGINT while the first video's frames are worked on: the video
     stops, writes nothing and is not counted as done or failed; the second never starts."""

@@ -130,40 +130,48 @@ def error_record(source: Path, exc: Exception) -> dict:
 def run(tasks: Iterable[Task], work: Callable[[Task], dict], jobs: int, on_record: Callable[[dict], None],
         stop: threading.Event | None = None) -> None:
     """``work`` on each task in ``jobs`` threads; ``on_record`` gets each record (or error record)
-    in task order. At most 2 x ``jobs`` photos are in flight. On Ctrl-C (KeyboardInterrupt) no
-    photo is started, those in flight are finished (so every file written is complete; ``stop`` is
-    set, so that videos end early, writing nothing) and reported, and the KeyboardInterrupt goes on
-    to the caller."""
+    in task order. At most 2 x ``jobs`` photos are in flight. On Ctrl-C or SIGTERM no task is started,
+    those in flight are finished (so every file written is complete; ``stop`` is set, so that videos
+    end early, writing nothing) and reported, and then KeyboardInterrupt goes on to the caller.
+
+    While the threads exist, a signal only sets a flag that the loop reads (``_signals_noted``): an
+    interrupt raised at an arbitrary line could leave a submitted task unreported, still writing its
+    result after the summary said nothing was written."""
     def safely(task: Task) -> dict:
         try:
             return work(task)
         except Exception as exc:   # any failure is this photo's error; the batch goes on
             return error_record(task.source, exc)
 
+    interrupted = threading.Event()
     todo = iter(tasks)
-    pool = ThreadPoolExecutor(jobs, thread_name_prefix="plateblur")
-    in_flight = deque(pool.submit(safely, task) for task in islice(todo, 2 * jobs))
-    taken = None             # the finished future being taken off in_flight, not yet reported
-    try:
-        while in_flight:
-            in_flight[0].result()
-            taken = in_flight.popleft()
+    in_flight: deque = deque()
+    with _signals_noted(interrupted), ThreadPoolExecutor(jobs, thread_name_prefix="plateblur") as pool:
+        in_flight.extend(pool.submit(safely, task) for task in islice(todo, 2 * jobs))
+        while in_flight and not interrupted.is_set():
+            try:
+                record = in_flight[0].result(timeout=0.1)
+            except TimeoutError:
+                continue
+            except KeyboardInterrupt:     # raised in the main thread by other means (a test, an embedder)
+                interrupted.set()
+                break
+            in_flight.popleft()
             in_flight.extend(pool.submit(safely, task) for task in islice(todo, 1))
-            record, taken = taken.result(), None
-            on_record(record)
-    except KeyboardInterrupt:
-        with _stop_signals_ignored():   # a second Ctrl-C must not cut this short
+            try:
+                on_record(record)
+            except KeyboardInterrupt:
+                interrupted.set()
+        if interrupted.is_set():
             if stop is not None:
                 stop.set()
             for future in in_flight:
                 future.cancel()
-            pool.shutdown(wait=True)
-            for future in ([taken] if taken is not None else []) + list(in_flight):
+            for future in in_flight:
                 if not future.cancelled():
                     on_record(future.result())
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if interrupted.is_set():
+        raise KeyboardInterrupt
 
 
 @contextmanager
@@ -179,7 +187,18 @@ def _handling(signum: int, handler):
 
 
 @contextmanager
-def _stop_signals_ignored():
+def _signals_noted(event: threading.Event):
+    """Ctrl-C and SIGTERM set ``event`` instead of raising (a second one too: it cannot cut the
+    finishing short)."""
+    def note(signum, frame):
+        event.set()
+    with _handling(signal.SIGINT, note), _handling(signal.SIGTERM, note):
+        yield
+
+
+@contextmanager
+def signals_ignored():
+    """Ctrl-C and SIGTERM ignored, while the summary of an interrupted run is printed."""
     with _handling(signal.SIGINT, signal.SIG_IGN), _handling(signal.SIGTERM, signal.SIG_IGN):
         yield
 

@@ -121,6 +121,15 @@ class Progress:
         self.say(summary_line(self.done, self.failed, len(skipped), self.plates,
                               time.perf_counter() - self.started, resumed))
 
+    def nothing_found(self, skipped: list[tuple[Path, str]]) -> None:
+        """The run's one summary when no input was a photo or video to anonymise."""
+        self._close_bars()
+        if self.chatty:
+            for path, why in skipped:
+                self.say(f"plateblur: skipped {path} ({why})")
+        self.say("plateblur: no photos or videos to anonymise among the inputs"
+                 + (f" ({len(skipped)} skipped)" if skipped else ""))
+
     def interrupted(self, skipped: list[tuple[Path, str]], partial: str) -> None:
         """The run's one summary after Ctrl-C or SIGTERM; ``partial`` says what is left of unfinished files."""
         self._close_bars()

@@ -90,13 +90,14 @@ def execute(run_plan: RunPlan) -> int:
         try:
             _run_tasks(run_plan, tasks, given, checked, progress)
         except KeyboardInterrupt:
-            progress.interrupted(found.skipped, _partial_files_note([task.base for task in tasks]))
+            with batch.signals_ignored():     # one true line: a second signal must not cut it short
+                progress.interrupted(found.skipped, _partial_files_note([task.base for task in tasks]))
             return INTERRUPTED
-    progress.finish(found.skipped, planned.resumed)
-    if not tasks and not planned.resumed:
-        print("plateblur: no photos or videos found in the given folders", file=sys.stderr)
+    if not tasks and not planned.resumed and not progress.failed:
+        progress.nothing_found(found.skipped)
         return 1
-    return 1 if progress.failed else 0
+    progress.finish(found.skipped, planned.resumed)
+    return 1 if progress.failed or not (tasks or planned.resumed) else 0
 
 
 def _run_tasks(run_plan: RunPlan, tasks: list[batch.Task], given, checked, progress: Progress) -> None:
