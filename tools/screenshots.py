@@ -1,5 +1,6 @@
 """Screenshots for the README, made from the page itself so they stay current:
-docs/before-after.png (a photo result, the original shown up to the plate) and docs/camera.png
+docs/before-after.png (a photo result with a face and a plate, the original shown up to the first
+region) and docs/camera.png
 (the live camera view, fed with the test clip through Chromium's fake camera).
 
     .venv/bin/python -m tools.screenshots [--lang en|de]      (after tools/setup --test)
@@ -11,11 +12,11 @@ import io
 
 from PIL import Image
 
-from tools.testkit import MEDIA, REPO_ROOT, media
+from tools.testkit import FACE_PHOTO, REPO_ROOT, media
 from tools.testkit.page_driver import App, chromium, local_site
 
 OUT = REPO_ROOT / "docs"
-PHOTO = "street-05.jpg"
+PHOTO = FACE_PHOTO             # a man washing a car: a face and a plate
 WIDTH = 900                      # CSS px of the window; the PNGs are scaled to this width at most
 COLOURS = 128                    # a palette keeps the PNGs small
 
@@ -32,12 +33,12 @@ def before_after(url: str, lang: str) -> None:
     with chromium() as browser:
         app = App(browser, url, viewport={"width": WIDTH, "height": 900}, locale=lang).open()
         try:
-            app.upload([MEDIA / PHOTO])
-            card = app.result(PHOTO)
-            # the original from the left up to just before the plate: the picture shows the slider and
-            # the obscured plate, without publishing the plate itself again
+            app.upload([PHOTO])
+            card = app.result(PHOTO.name)
+            # the original from the left up to just before the first region: the picture shows the
+            # slider and the obscured face and plate, without publishing either again
             x1 = min(region[0] for region in app.data(card, "regions"))
-            width = Image.open(MEDIA / PHOTO).size[0]
+            width = Image.open(PHOTO).size[0]
             card.locator("[data-action=compare]").fill(str(max(0, int(100 * x1 / width) - 2)))
             app.page.evaluate("document.activeElement.blur()")
             app.page.mouse.move(0, 0)

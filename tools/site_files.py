@@ -24,8 +24,9 @@ MANIFEST = "site-manifest.js"
 NOT_PRECACHED = (".map",)                      # source maps: only the developer tools ask for them
 # What a visit keeps for offline use: every file of the manifest but those of the detector backend it does
 # not use (onnxruntime-web's runtime for the other one; the int8 stream model only WASM runs) and those the
-# page never loads (PyScript's editor and terminal, micropip, the CLI's modules). Any of them that the page
+# page never loads (PyScript's editor and terminal, micropip, the CLI's modules and its int8 face model). Any of them that the page
 # does fetch is cached then (service-worker.js): a file left out here costs a download, never a failure online.
+# The float face model (plateblur.settings.FACE_MODEL_FILE) serves photos and streams on both backends.
 BACKEND_FILES = {
     "wasm": ("vendor/ort/ort-wasm-simd-threaded.mjs", "vendor/ort/ort-wasm-simd-threaded.wasm",
              "models/plates-v3-dynamic-int8.onnx"),      # plateblur.settings.STREAM_MODEL_FILE
@@ -33,7 +34,7 @@ BACKEND_FILES = {
 }
 ON_DEMAND = ("vendor/pyscript/codemirror", "vendor/pyscript/xterm", "vendor/pyscript/zip-",
              "vendor/pyodide/micropip-", "vendor/pyodide/packaging-", "vendor/pyodide/pyodide.js",
-             "py/plateblur/cpython/")
+             "py/plateblur/cpython/", "models/faces-centerface-int8.onnx")   # STREAM_FACE_MODEL_FILE: the CLI's
 TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",

@@ -10,7 +10,7 @@ import { VideoCard, formatTime } from "./video/card.js";
 import { WorkerClient } from "./worker-client.js";
 
 const STARTUP = ["Loading Pyodide", "Loading packages", "Loaded packages", "Loaded Pyodide",
-                 "download-photo-model", "compile-photo-model"];
+                 "download-photo-model", "compile-photo-model", "download-face-model", "compile-face-model"];
 const BACKENDS = { webgpu: msg("backend.webgpu"), wasm: msg("backend.wasm") };
 const touch = matchMedia("(pointer: coarse), (hover: none)");      // phones and tablets: no dragging files
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
@@ -45,16 +45,23 @@ function onDownload(done, total) {    // the service worker's first install: eve
   setLoad(loading("load.download", done, total), total ? done / total : 0);
 }
 
+// A detector loaded at start (the load line) or later (the file's card, else the camera's line).
+function modelStatus(message, step, done, total) {
+  if (document.body.dataset.app === "loading") setLoad(message, (step + (total ? done / total : 0)) / STARTUP.length);
+  else if (current) current.card.setStatus(message);
+  else text($("#camera-status"), message);
+}
+
 function onProgress(stage, done, total) {
   const step = STARTUP.indexOf(stage === "runtime" ? done : stage);
   if (stage === "runtime" && step >= 0) setLoad(msg(`load.step.${step}`), step / STARTUP.length);
   else if (stage === "download-photo-model") {
     setLoad(loading("load.detector", done, total), (step + (total ? done / total : 0)) / STARTUP.length);
   } else if (stage === "compile-photo-model") setLoad(msg("load.preparing"), step / STARTUP.length);
-  else if (stage === "download-stream-model" || stage === "compile-stream-model") {
-    const message = loading("load.videoDetector", done, stage.startsWith("download") ? total : 0);
-    if (current) current.card.setStatus(message);
-    else text($("#camera-status"), message);
+  else if (stage === "download-face-model" || stage === "compile-face-model") {   // at start; again if it failed
+    modelStatus(loading("load.faceDetector", done, stage.startsWith("download") ? total : 0), step, done, total);
+  } else if (stage === "download-stream-model" || stage === "compile-stream-model") {
+    modelStatus(loading("load.videoDetector", done, stage.startsWith("download") ? total : 0), step, done, total);
   } else if (stage === "backend-fallback") {   // WebGPU failed: the worker goes on with WASM
     document.body.dataset.backend = "wasm";
     setLoad(msg("load.fallback", { backend: BACKENDS.wasm }));
@@ -101,8 +108,11 @@ async function start() {
     document.body.dataset.backend = info.backend;
     const readyText = msg("load.ready", { backend: BACKENDS[info.backend], again: client.generation > 1 ? msg("load.restarted") : "",
                                       seconds: decimal(info.load_ms / 1000, 1), start: startHint() });
-    setLoad(readyText, 1);
-    announce(readyText);
+    // without the face model the page runs for plates; each file or camera that is to hide faces fails
+    document.body.dataset.faces = info.faces?.ok ? "ready" : "unavailable";
+    const shown = info.faces?.ok ? readyText : msg("list.2", { a: readyText, b: msg("load.noFaces", { detail: errorMessage(info.faces ?? {}) }) });
+    setLoad(shown, 1);
+    announce(shown);
     window.plateblur = {           // for the benchmarks and tests
       info, get sync() { return client.api; }, get worker() { return client.worker; },
       get longestSilenceMs() { return client.longestSilenceMs; },

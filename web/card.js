@@ -133,23 +133,32 @@ export class PhotoCard extends Card {
     const blob = new Blob([result.data], { type: result.mime });
     this.offerDownload(blob, result.extension);
     this.editor.show(result, $(".download", this.el).href);
-    const plates = result.regions.length, added = result.added.length, removed = result.removed.length;
+    const regions = result.regions.length, added = result.added.length, removed = result.removed.length;
+    const kinds = result.kinds ?? result.regions.map(() => "plate");
     const changes = [added && msg("photo.drawn", { count: added }), removed && msg("photo.removed", { count: removed })]
       .filter(Boolean);
     const edited = changes.length
       ? msg("photo.edited", { changes: changes.length > 1 ? msg("photo.changes", { a: changes[0], b: changes[1] }) : changes[0] })
       : "";
-    text($(".summary", this.el), msg("photo.summary", { plates: msg("photo.plates", { count: plates }), edited,
-                                                         width: result.width, height: result.height }));
+    text($(".summary", this.el), msg("photo.summary", { what: msg("photo.obscured", { count: regions, kinds: found(kinds) }),
+                                                         edited, width: result.width, height: result.height }));
     this.el.dataset.boxes = JSON.stringify(result.boxes);
     this.el.dataset.regions = JSON.stringify(result.regions);
+    this.el.dataset.kinds = kinds.join(",");
     this.el.dataset.timings = JSON.stringify(result.timings);
-    this.setState("done", msg(plates ? "card.done" : "card.doneNone"));
+    this.setState("done", msg(regions ? "card.done" : "card.doneNone"));
     if (this.stale) {
       this.stale = false;
       this.update();
     }
   }
+}
+
+// ": 2 plates, 1 face": the detected regions by kind (drawn ones are told with the edits), or nothing.
+function found(kinds) {
+  const parts = ["plate", "face"].filter((kind) => kinds.includes(kind))
+    .map((kind) => msg(`photo.${kind}s`, { count: kinds.filter((k) => k === kind).length }));
+  return parts.length ? msg(`photo.kinds.${parts.length}`, { a: parts[0], b: parts[1] }) : "";
 }
 
 // A failed call's message for the user, in the page's language: the text of its detail code

@@ -4,8 +4,9 @@
 // `[data-action=remove-region]` control (click, or Delete/Backspace on it), undo (button, Ctrl+Z);
 // click to see the photo 1:1 there; the slider shows the original up to a point.
 // Edits are always the whole set: {removed: [detection index], added: [[x1, y1, x2, y2]]} in photo
-// pixels (py/plateblur/edits.py); `onChange()` asks for a re-render with them.
-import { attr, msg } from "./i18n/index.js";
+// pixels (py/plateblur/edits.py); `onChange()` asks for a re-render with them. Each region shows its
+// kind (plate, face or drawn: `data-region-kind` on its control); a face is removed like a plate.
+import { attr, msg, text } from "./i18n/index.js";
 import { RegionEditor } from "./region-editor.js";
 
 const $ = (selector, root) => root.querySelector(selector);
@@ -17,7 +18,7 @@ export class PhotoEditor extends RegionEditor {
     this.view = $(".view", card);
     this.viewport = $(".viewport", card);
     this.zoomButton = $("[data-action=zoom]", card);
-    this.proposed = [];           // [{index, region}]: the detector's regions in the last result
+    this.proposed = [];           // [{index, region, what}]: the detector's regions in the last result
     this.wire();
   }
 
@@ -49,9 +50,9 @@ export class PhotoEditor extends RegionEditor {
     this.editor.classList.add("sized");
     $(".after", this.editor).src = url;
     this.proposed = result.regions
-      .map((region, k) => ({ id: result.region_ids[k], region }))
+      .map((region, k) => ({ id: result.region_ids[k], region, what: result.kinds?.[k] ?? "plate" }))
       .filter(({ id }) => id.startsWith("d"))
-      .map(({ id, region }) => ({ index: Number(id.slice(1)), region }));
+      .map(({ id, region, what }) => ({ index: Number(id.slice(1)), region, what }));
     this.view.hidden = false;
     this.draw();
   }
@@ -63,9 +64,9 @@ export class PhotoEditor extends RegionEditor {
     const removed = new Set(this.edits.removed);
     const [W, H] = this.size || [0, 0];
     const detected = this.proposed.filter(({ index }) => !removed.has(index))
-      .map(({ index, region }) => ({ kind: "d", index, region }));
+      .map(({ index, region, what }) => ({ kind: "d", index, region, what }));
     const drawn = this.edits.added.map(([x1, y1, x2, y2], index) => ({    // as edits.py makes them
-      kind: "a", index,
+      kind: "a", index, what: "drawn",
       region: [Math.max(0, Math.floor(x1)), Math.max(0, Math.floor(y1)), Math.min(W, Math.ceil(x2)), Math.min(H, Math.ceil(y2))],
     }));
     return [...detected, ...drawn];
@@ -78,19 +79,24 @@ export class PhotoEditor extends RegionEditor {
     this.focusAt = null;
     const [W, H] = this.size;
     const regions = this.shown();
-    this.layer.replaceChildren(...regions.map(({ kind, index, region: [x1, y1, x2, y2] }, k) => {
+    this.layer.replaceChildren(...regions.map(({ kind, index, what, region: [x1, y1, x2, y2] }, k) => {
       const box = document.createElement("div");
-      box.className = `region${kind === "a" ? " drawn" : ""}`;
+      box.className = `region ${what}`;
       this.place(box, [x1 / W, y1 / H, x2 / W, y2 / H]);
+      const label = document.createElement("span");
+      label.className = "kind";
+      label.setAttribute("aria-hidden", "true");          // the control's name says it
+      text(label, msg(`kind.${what}`));
       const button = document.createElement("button");
       button.type = "button";
       button.dataset.action = "remove-region";
       button.dataset.kind = kind;
+      button.dataset.regionKind = what;
       button.dataset.index = index;
       button.textContent = "×";
       attr(button, "aria-label", msg("region.remove", { n: k + 1, total: regions.length,
-        kind: msg(kind === "a" ? "region.drawn" : "region.detected"), width: x2 - x1, height: y2 - y1, x: x1, y: y1 }));
-      box.append(button);
+        kind: msg(`region.${what}`), width: x2 - x1, height: y2 - y1, x: x1, y: y1 }));
+      box.append(label, button);
       return box;
     }));
     this.undoButton.disabled = !this.history.length;

@@ -76,8 +76,8 @@ def contained_in_other(xyxy: np.ndarray, min_share: float) -> np.ndarray:
     return ((share >= min_share) & larger).any(axis=1)
 
 
-def pad_boxes(xyxy: np.ndarray, pad: float, min_pad_px: float, resolution_wh: tuple[int, int]) -> np.ndarray:
-    """Grow each box by ``pad`` times its own width/height on every side (at least
+def pad_boxes(xyxy: np.ndarray, pad: "float | np.ndarray", min_pad_px: float, resolution_wh: tuple[int, int]) -> np.ndarray:
+    """Grow each box by ``pad`` (one for all, or one per box) times its own width/height on every side (at least
     ``min_pad_px``), then clip to the image."""
     xyxy = np.asarray(xyxy, dtype=np.float32).reshape(-1, 4)
     w = xyxy[:, 2] - xyxy[:, 0]

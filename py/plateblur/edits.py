@@ -12,7 +12,7 @@ import numpy as np
 
 from .boxes import to_pixel_regions
 from .detections import Detections
-from .pipeline import covering, select_indices
+from .pipeline import covering, kept_indices
 from .settings import Settings
 
 
@@ -46,27 +46,32 @@ class Edits:
 
 @dataclass(frozen=True)
 class RegionPlan:
-    """What to obscure: ``regions`` int32 (N, 4) with ``ids`` parallel to them ("d<i>": stored
-    detection i, padded; "a<j>": drawn region j); ``kept``: the detections obscured."""
+    """What to obscure: ``regions`` int32 (N, 4) with ``ids`` and ``kinds`` parallel to them ("d<i>":
+    stored detection i, padded; "a<j>": drawn region j; kinds "plate", "face" or "drawn"); ``kept``: the
+    detections obscured."""
 
     kept: Detections
     regions: np.ndarray
     ids: list[str]
+    kinds: list[str]
 
 
 def plan_regions(detections: Detections, frame_wh: tuple[int, int], settings: Settings,
                  edits: Edits = Edits()) -> RegionPlan:
-    """The regions for the detections at the settings' threshold, less the removed ones, plus the drawn ones."""
-    indices = [i for i in select_indices(detections, settings.conf).tolist() if i not in edits.removed]
+    """The regions for the detections kept at the settings' thresholds and kinds, less the removed ones,
+    plus the drawn ones (which hide whatever is under them)."""
+    indices = [i for i in kept_indices(detections, settings).tolist() if i not in edits.removed]
     kept = detections[np.asarray(indices, np.intp)]
     detected, rows = covering(kept, frame_wh, settings)
     regions, ids = list(detected), [f"d{indices[k]}" for k in rows.tolist()]
+    kinds = [kept.kinds[k] for k in rows.tolist()]
     for j, box in enumerate(edits.added):
         drawn = to_pixel_regions(np.asarray([_ordered(box)], np.float32), frame_wh)
         if len(drawn):
             regions.append(drawn[0])
             ids.append(f"a{j}")
-    return RegionPlan(kept, np.asarray(regions, np.int32).reshape(-1, 4), ids)
+            kinds.append("drawn")
+    return RegionPlan(kept, np.asarray(regions, np.int32).reshape(-1, 4), ids, kinds)
 
 
 def _ordered(box) -> tuple[float, float, float, float]:

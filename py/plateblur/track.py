@@ -19,7 +19,8 @@ keep up with)::
     regions = tracker.predict(2)                              # frame 2: not detected
     regions = tracker.update(detections_of_frame_3, frames=3) # frame 3: detected
 
-Feed it the detections kept at the user's threshold (``pipeline.select``): every candidate given
+A track keeps its detections' kind (``class_id``: plate or face) and matches detections of that kind
+only. Feed it the detections kept at the user's threshold (``pipeline.select``): every candidate given
 starts or feeds a track. A track needs two detections for a velocity; until then only the margin
 covers its motion, so a plate first seen moving fast, then missed, can outrun its region.
 Boxes are not clipped to the frame (the tracker does not know its size); ``pad_boxes`` /
@@ -113,6 +114,7 @@ class Tracker:
         self._has_velocity = np.zeros(0, bool)
         self._missed = np.zeros(0, np.int64)              # frames since the last detection
         self._score = np.zeros(0, np.float32)             # confidence of the last detection
+        self._class = np.zeros(0, np.int64)               # the kind of box tracked (detections.KINDS)
         self._next_id = 1
 
     @property
@@ -147,7 +149,7 @@ class Tracker:
         detection), with its predicted, grown box, last confidence and id. Changes nothing."""
         steps = self._missed + _frames(frames)
         live = steps <= self.max_missed
-        return Detections(self._grown(steps, live), self._score[live], self._ids[live])
+        return Detections(self._grown(steps, live), self._score[live], self._ids[live], self._class[live])
 
     # --- update ----------------------------------------------------------------------------------
 
@@ -173,7 +175,9 @@ class Tracker:
         pairs = []
         if len(steps) and len(det_xyxy):
             predicted = _to_xyxy(self._predicted(steps))
-            pairs = _greedy_match(box_iou_batch(predicted, det_xyxy), self.min_iou)
+            iou = box_iou_batch(predicted, det_xyxy)
+            iou[self._class[:, None] != detections.class_id[None, :]] = 0     # a plate never becomes a face
+            pairs = _greedy_match(iou, self.min_iou)
         t_idx = np.array([t for t, _ in pairs], np.int64)
         d_idx = np.array([d for _, d in pairs], np.int64)
         unmatched = np.ones(len(steps), bool)
@@ -181,7 +185,7 @@ class Tracker:
         carry = unmatched & (steps <= self.max_missed)
 
         # what the carried tracks show, before any state changes
-        carried = Detections(self._grown(steps, carry), self._score[carry], self._ids[carry])
+        carried = Detections(self._grown(steps, carry), self._score[carry], self._ids[carry], self._class[carry])
 
         # matched tracks: velocity from the displacement since their last detection, then the new state
         det_state = _to_cxcywh(det_xyxy)
@@ -209,10 +213,12 @@ class Tracker:
         self._has_velocity = np.concatenate([self._has_velocity, np.zeros(n_new, bool)])
         self._missed = np.concatenate([self._missed, np.zeros(n_new, np.int64)])
         self._score = np.concatenate([self._score, detections.confidence[new]])
+        self._class = np.concatenate([self._class, detections.class_id[new]])
 
         return Detections(np.concatenate([det_xyxy, carried.xyxy]),
                           np.concatenate([detections.confidence, carried.confidence]),
-                          np.concatenate([ids, carried.tracker_id]))
+                          np.concatenate([ids, carried.tracker_id]),
+                          np.concatenate([detections.class_id, carried.class_id]))
 
     def _keep(self, mask: np.ndarray) -> None:
         self._ids = self._ids[mask]
@@ -221,3 +227,4 @@ class Tracker:
         self._has_velocity = self._has_velocity[mask]
         self._missed = self._missed[mask]
         self._score = self._score[mask]
+        self._class = self._class[mask]

@@ -36,14 +36,17 @@ def drawn_id(j: int) -> int:
 
 
 class TrackRecord:
-    """What a pass over a video obscured, frame by frame: ``rows`` int32 (N, 6) and the ``failed``
-    frames (hidden whole: their regions are unknown)."""
+    """What a pass over a video obscured, frame by frame: ``rows`` int32 (N, 6), the ``failed``
+    frames (hidden whole: their regions are unknown) and each track's kind (``kinds``: id -> "plate",
+    "face" or "drawn")."""
 
     def __init__(self) -> None:
         self._parts: list[np.ndarray] = []
         self.failed: list[int] = []
+        self.kinds: dict[int, str] = {}
 
-    def add(self, frame: int, ids: np.ndarray, regions: np.ndarray) -> None:
+    def add(self, frame: int, ids: np.ndarray, regions: np.ndarray, kinds: tuple[str, ...] = ()) -> None:
+        self.kinds.update(zip(np.asarray(ids).tolist(), kinds))
         part = np.empty((len(regions), COLUMNS), np.int32)
         part[:, 0] = frame
         part[:, 1] = ids
@@ -114,7 +117,10 @@ class Replay:
     """The edited regions of each frame, for a re-export that visits the frames in order:
     the recorded rows less the removed tracks, plus the drawn regions that cover the frame."""
 
-    def __init__(self, rows: np.ndarray, failed, edits: VideoEdits) -> None:
+    def __init__(self, rows: np.ndarray, failed, edits: VideoEdits, kinds: dict[int, str] | None = None) -> None:
+        """``kinds``: each recorded track's kind (``TrackRecord.kinds``); a track without one is a plate
+        (records made before faces)."""
+        self.kinds = {int(k): v for k, v in (kinds or {}).items()}
         rows = np.asarray(rows, np.int32).reshape(-1, COLUMNS)
         rows = rows[~np.isin(rows[:, 1], np.fromiter(edits.removed, np.int64, len(edits.removed)))]
         self.rows = rows[np.argsort(rows[:, 0], kind="stable")]
@@ -200,7 +206,8 @@ class ReplayProcessor(BaseProcessor):
         ids, regions = self.replay.at(index, await frame.rgb())   # also for a failed frame: followed regions go on
         if index in self.replay.failed:
             raise FrameFailedBefore(f"frame {index} failed when the video was processed")
-        return ids, regions, False
+        kinds = tuple("drawn" if i < 0 else self.replay.kinds.get(i, "plate") for i in ids.tolist())
+        return ids, regions, False, kinds
 
 
 class FrameFailedBefore(RuntimeError):

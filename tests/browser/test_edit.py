@@ -107,7 +107,7 @@ def test_remove_every_proposal_draw_one_over_a_plate_and_undo(uploaded):
     assert coverage(plate, [region], (720, 1280)) >= 0.999
     assert np.abs(np.subtract(region, around(plate))).max() <= 2, f"{region} is not what was drawn"
     assert result.locator(".summary").text_content() == \
-        f"1 plate obscured (1 drawn, {len(proposed)} removed by you) · 1280×720"
+        f"1 region obscured (1 drawn, {len(proposed)} removed by you) · 1280×720"
     image, before = pixels(app.download(result)[1]), original(name)
     assert_hidden(image, before, plate)
     outside = outside_mask((720, 1280), [region])
@@ -157,7 +157,7 @@ def test_a_false_region_removed_leaves_the_photo_as_it_was(uploaded):
     result.locator("[data-action=remove-region]").click()
     settle(app, result)
     assert app.data(result, "regions") == []
-    assert result.locator(".summary").text_content() == "0 plates obscured · 1280×300"
+    assert result.locator(".summary").text_content() == "0 regions obscured · 1280×300"
     error = np.abs(pixels(app.download(result)[1]) - before)
     assert error.mean() < JPEG_MEAN_ERROR and np.percentile(error, 99.9) <= JPEG_P999_ERROR
 

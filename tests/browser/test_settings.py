@@ -126,6 +126,6 @@ def test_values_outside_the_rules_are_clamped_or_dropped(page):
                **FAST_VIDEO}
     filled, after_restart = app.page.evaluate(OUTSIDE, [controls(), outside])
     expected = {"mode": Settings().mode, "strength": low.min, "pad": high.max, "conf": Settings().conf,
-                "thorough": True, **FAST_VIDEO}
+                "thorough": True, "hide": list(Settings().hide), **FAST_VIDEO}
     assert filled == after_restart == expected
     Settings(**filled)                                   # the worker accepts what the form holds

@@ -27,6 +27,10 @@ def clips():
 
 @pytest.fixture(scope="module")
 def processed(app, clips):
+    # Plates only: the synthetic pan's scenery and its frame-index markers draw false face regions (up to
+    # half the frame wide) over the markers these tests read; faces in video: test_faces.py, and the large
+    # video below, which hides faces too.
+    app.hide(faces=False)
     app.upload([clips / name for name in CLIPS])
     return {name: app.result(name) for name in CLIPS}
 
@@ -55,7 +59,7 @@ def test_export_keeps_every_frame_its_timing_and_audio_and_hides_every_plate(app
 
     leaks = []
     for i, (before, after) in enumerate(zip(original_frames, frames)):
-        assert media.frame_index(after) == i, f"frame {i} is out of order"
+        assert media.frame_index(after, original_frames) == i, f"frame {i} is out of order"
         must, _ = media.boxes_of(name, i)
         leaks += [(i, box) for box in must if not media.plate_obscured(before, after, box)]
     assert not leaks, f"{len(leaks)} plate(s) visible, first: {leaks[:5]}"
@@ -89,7 +93,7 @@ def test_playback_shows_the_anonymised_frame_of_its_timestamp(app, processed, or
         app.page.wait_for_timeout(350)
         image, timestamp = canvas_frame(app, card)
         index = media.frame_at(name, timestamp)
-        assert media.frame_index(image) == index, f"canvas at {timestamp} µs shows another frame"
+        assert media.frame_index(image, originals[name][0]) == index, f"canvas at {timestamp} µs shows another frame"
         must, _ = media.boxes_of(name, index)
         original = originals[name][0][index]
         assert all(media.plate_obscured(original, image, box) for box in must), f"frame {index} on screen"
@@ -100,7 +104,7 @@ def test_playback_shows_the_anonymised_frame_of_its_timestamp(app, processed, or
     card.locator("input.seek").fill("2.5")
     app.page.wait_for_timeout(500)
     image, timestamp = canvas_frame(app, card)
-    assert media.frame_index(image) == media.frame_at(name, timestamp)
+    assert media.frame_index(image, originals[name][0]) == media.frame_at(name, timestamp)
 
 
 NOT_READ = "Not processed: not a video this page can read (MP4, MOV, WebM or MKV)"
@@ -238,6 +242,7 @@ def test_a_large_video_is_read_through_the_canvas_scaler_and_every_plate_is_hidd
     """pan.mp4 upscaled: at 1280x720 the detector's window is the whole frame scaled by the canvas; at
     1920x1080 also four tiles (the frame shrinks 3 times, more than max_downscale). Only the windows and
     the regions cross to Python (bridge.PageFrame); the plates must be hidden all the same."""
+    app.hide(plates=True, faces=True)     # the default: a false face region ending inside a plate leaked it once
     w, h = 640 * scale, 360 * scale
     large = tmp_path / f"pan-{w}x{h}.mp4"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(clips / "pan.mp4"), "-frames:v", str(frames),

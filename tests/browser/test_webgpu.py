@@ -134,8 +134,9 @@ def test_webgpu_finds_the_same_regions_as_wasm_and_the_cli(on_gpu, on_wasm, on_c
 def test_webgpu_video_hides_every_plate_and_matches_wasm(gpu_app, on_gpu, on_wasm, clip, tmp_path):
     """Every frame comes back with every plate hidden, and nearly the same pixels as on WASM with the same
     (float) model (the same regions give the same frames; a region moved by a few pixels changes only a
-    thin band). On WebGPU the photo model serves videos too: no second model was loaded."""
-    assert gpu_app.page.evaluate("window.plateblur.sync.loaded_models()") == 1
+    thin band). On WebGPU the photo model serves videos too: no stream model was loaded beside it and the
+    face model."""
+    assert gpu_app.page.evaluate("window.plateblur.sync.loaded_models()") == 2
     (tmp_path / "gpu.mp4").write_bytes(on_gpu[CLIP][1])
     (tmp_path / "wasm.mp4").write_bytes(on_wasm[CLIP][1])
     original, _ = media.read_video(clip)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tools.testkit import MEDIA
 
-SUMMARY = r"plateblur: {done} done, {failed} failed, {skipped} skipped; \d+ plates? found; \d+\.\d s"
+SUMMARY = r"plateblur: {done} done, {failed} failed, {skipped} skipped; \d+ plates?, \d+ faces? found; \d+\.\d s"
 
 
 def cli_env() -> dict:

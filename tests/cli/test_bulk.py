@@ -34,7 +34,7 @@ def tree(tmp_path) -> Path:
 
 
 def progress_line(i: int, source: str, target: str) -> str:
-    return rf"\[{i}/3\] {re.escape(source)} -> {re.escape(target)}: \d+ plates?"
+    return rf"\[{i}/3\] {re.escape(source)} -> {re.escape(target)}: \d+ plates?, \d+ faces?"
 
 
 def assert_lines(stderr: str, patterns: list[str]) -> None:

@@ -12,8 +12,10 @@ from PIL import Image
 from tests.cli.cli_run import SUMMARY, copy_sample, files_under, json_lines, run_cli, run_main
 from tests.support.helpers import MODEL_PATH, outside_mask
 from tools.testkit import MEDIA
+from plateblur.cpython.assets import model_path
+from plateblur.settings import FACE_CONF, FACE_MODEL_FILE, Settings
 
-RECORD_KEYS = {"path", "width", "height", "boxes", "regions"}
+RECORD_KEYS = {"path", "width", "height", "boxes", "box_kinds", "regions", "kinds"}
 
 
 def jpeg_with_exif(source: Path, target: Path, orientation: int = 1) -> Path:
@@ -63,13 +65,15 @@ def test_json_record_format(samples_json):
             assert len(box) == 5 and all(isinstance(v, (int, float)) for v in box)
             x1, y1, x2, y2, score = box
             assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
-            assert 0.1 <= score <= 1                               # the default threshold
+        for box, kind in zip(record["boxes"], record["box_kinds"], strict=True):
+            assert box[4] >= (FACE_CONF if kind == "face" else Settings().conf)    # each kind's threshold
         for region in record["regions"]:
             assert len(region) == 4 and all(type(v) is int for v in region)
             x1, y1, x2, y2 = region
             assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
         assert len(record["regions"]) == len(record["boxes"])
-    assert len(by_name["openimages-09.jpg"]["boxes"]) == 4
+        assert record["kinds"] == record["box_kinds"] and set(record["kinds"]) <= {"plate", "face"}
+    assert by_name["openimages-09.jpg"]["box_kinds"].count("plate") == 4
     assert by_name["noplate-10.jpg"]["boxes"] == [] and by_name["noplate-10.jpg"]["regions"] == []
 
 
@@ -88,15 +92,16 @@ def test_json_matches_the_core(samples_json):
     from plateblur.imageio import decode_photo
     from plateblur.cpython.onnx_model import OnnxModel
     from plateblur.pipeline import detect, render
-    from plateblur.settings import Settings
 
     folder, _, by_name, _ = samples_json
     model = OnnxModel(MODEL_PATH)
+    models = {"plate": model, "face": OnnxModel(model_path(FACE_MODEL_FILE))}
     for name in ("openimages-09.jpg", "dashcam-01.png"):
         photo = decode_photo((folder / name).read_bytes())
-        rendered = render(photo.rgb, detect(photo.rgb, model, model.input_wh, Settings(), model.dynamic), Settings())
+        rendered = render(photo.rgb, detect(photo.rgb, models, model.input_wh, Settings(), model.dynamic), Settings())
         assert by_name[name]["boxes"] == rendered.detections.to_rows()
         assert by_name[name]["regions"] == rendered.regions.tolist()
+        assert by_name[name]["kinds"] == list(rendered.kinds)
 
 
 def test_json_writes_nothing(tmp_path):
@@ -305,9 +310,11 @@ def test_bigger_pad_gives_bigger_regions(tmp_path, samples_json):
     copy_sample("openimages-09.jpg", tmp_path, "a.jpg")
     big = _json_for(tmp_path, "--pad", "0.6", "a.jpg")
     assert big["boxes"] == default["boxes"]                             # same detections
-    assert len(big["regions"]) == len(default["regions"]) == 4
-    for (a1, b1, c1, d1), (a2, b2, c2, d2), (x1, y1, x2, y2, _) in zip(default["regions"], big["regions"],
-                                                                       big["boxes"]):
+    assert len(big["regions"]) == len(default["regions"]) and big["kinds"].count("plate") == 4
+    for (a1, b1, c1, d1), (a2, b2, c2, d2), (x1, y1, x2, y2, _), kind in zip(
+            default["regions"], big["regions"], big["boxes"], big["kinds"]):
+        if kind != "plate":
+            continue                                  # a face's pad is larger (tests/unit/test_faces.py)
         assert a2 <= a1 and b2 <= b1 and c2 >= c1 and d2 >= d1
         assert (c2 - a2) * (d2 - b2) > (c1 - a1) * (d1 - b1)
         # 0.6 of the box's width / height on each side, clipped to the 416 x 416 photo
@@ -319,7 +326,11 @@ def test_higher_conf_gives_fewer_boxes(tmp_path, samples_json):
     default = samples_json[2]["openimages-09.jpg"]                       # the default conf
     copy_sample("openimages-09.jpg", tmp_path, "a.jpg")
     high = _json_for(tmp_path, "--conf", "0.5", "a.jpg")
-    assert 1 <= len(high["boxes"]) < len(default["boxes"])
-    assert all(box[4] >= 0.5 for box in high["boxes"])
-    assert [b for b in default["boxes"] if b[4] >= 0.5] == high["boxes"]
+    plates = [b for b, kind in zip(high["boxes"], high["box_kinds"]) if kind == "plate"]
+    default_plates = [b for b, kind in zip(default["boxes"], default["box_kinds"]) if kind == "plate"]
+    assert 1 <= len(plates) < len(default_plates)
+    assert [b for b in default_plates if b[4] >= 0.5] == plates
+    faces = [b for b, kind in zip(high["boxes"], high["box_kinds"]) if kind == "face"]
+    assert faces == [b for b, kind in zip(default["boxes"], default["box_kinds"]) if kind == "face"], \
+        "--conf is the plates' threshold; faces keep theirs"
     assert len(high["regions"]) == len(high["boxes"])

@@ -136,9 +136,9 @@ def test_control_characters_in_names_never_break_a_line(tmp_path, monkeypatch, c
     assert code == 1
     lines = err.splitlines()
     assert len(lines) == 4, err
-    assert re.fullmatch(r"\[1/3\] new\\nline\.jpg -> out/new\\nline\.jpg: \d+ plates?", lines[0])
+    assert re.fullmatch(r"\[1/3\] new\\nline\.jpg -> out/new\\nline\.jpg: \d+ plates?, \d+ faces?", lines[0])
     assert lines[1].startswith(r"plateblur: bad\x1b[2J\r.jpg: ")
-    assert re.fullmatch(r"\[3/3\] caf\\xe9\.jpg -> out/caf\\xe9\.jpg: \d+ plates?", lines[2])
+    assert re.fullmatch(r"\[3/3\] caf\\xe9\.jpg -> out/caf\\xe9\.jpg: \d+ plates?, \d+ faces?", lines[2])
     assert re.fullmatch(SUMMARY.format(done=2, failed=1, skipped=0), lines[3])
     assert files_under(tmp_path / "out") == {"new\nline.jpg", raw}
 

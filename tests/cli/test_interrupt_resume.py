@@ -14,7 +14,7 @@ from tools.testkit import MEDIA, media
 
 INTERRUPTED = r"plateblur: interrupted; {done} done, {failed} failed, {not_done} not done; {partial}; \d+\.\d s"
 RESUMED = (r"plateblur: {done} done, 0 failed, {skipped} skipped, {there} already there \(--resume\); "
-           r"\d+ plates? found; \d+\.\d s")
+           r"\d+ plates?, \d+ faces? found; \d+\.\d s")
 
 
 def photos(folder, count: int) -> None:
@@ -48,7 +48,7 @@ def test_ctrl_c_after_a_photo_is_counted_gives_one_true_summary(tmp_path, monkey
     written = files_under(tmp_path / "out")
     assert 2 <= len(written) == int(match[1]) == len(done_lines) == 8 - int(match[2]) < 8
     assert all(re.fullmatch(r"p\d\.jpg", name) for name in written)       # no temporary file
-    assert all(re.fullmatch(r"\[\d/8\] in/p\d\.jpg -> out/p\d\.jpg: \d+ plates?", line) for line in done_lines)
+    assert all(re.fullmatch(r"\[\d/8\] in/p\d\.jpg -> out/p\d\.jpg: \d+ plates?, \d+ faces?", line) for line in done_lines)
 
 
 def test_a_signal_as_the_threads_start_leaves_no_result_behind_the_summary(tmp_path, monkeypatch, capsys):

@@ -116,7 +116,7 @@ def test_ray_local_prints_plateblurs_lines_only(tmp_path):
     assert result.returncode == 1
     *files, summary = result.stderr.splitlines()
     photo, broken = sorted(files)                     # in the order they finish
-    assert re.fullmatch(r"\[\d/2\] a\.jpg -> a_anonymised\.jpg: \d+ plates?", photo), result.stderr
+    assert re.fullmatch(r"\[\d/2\] a\.jpg -> a_anonymised\.jpg: \d+ plates?, \d+ faces?", photo), result.stderr
     assert broken.startswith("plateblur: broken.jpg: the image data is truncated or corrupt"), result.stderr
     assert re.fullmatch(SUMMARY.format(done=1, failed=1, skipped=0), summary), result.stderr
 

@@ -68,7 +68,8 @@ def test_edited_regions_are_exactly_what_is_obscured(found, no_model, capsys, mo
 
     code, out, err = run_main("--regions", "edited.jsonl", "--mode", "fill", "-o", "edited", *NAMES, capsys=capsys)
     assert code == 0, err
-    assert err.splitlines()[-1].startswith("plateblur: 2 done, 0 failed, 0 skipped; 4 plates found;")
+    assert err.splitlines()[-1].startswith("plateblur: 2 done, 0 failed, 0 skipped; 3 plates, 1 region found;"), \
+        "the kinds the file gives, by position (the edit kept three); the region without one is drawn"
     before, after = pixels(MEDIA / "dashcam-02.png"), pixels(folder / "edited" / "dashcam-02.png")
     given = kept + [FALSE]
     for x1, y1, x2, y2 in given:
@@ -141,7 +142,7 @@ def test_an_error_line_from_json_is_left_out(tmp_path, capsys, monkeypatch, no_m
                                            {"path": "noplate-10.jpg", "width": 1280, "height": 300, "regions": []}])
     code, out, err = run_main("--json", "--regions", "mixed.jsonl", "noplate-10.jpg", capsys=capsys)
     assert code == 0 and json_lines(out) == [{"path": "noplate-10.jpg", "width": 1280, "height": 300, "boxes": [],
-                                              "regions": []}]
+                                              "box_kinds": [], "regions": [], "kinds": []}]
 
 
 def test_relative_paths_are_taken_from_the_regions_files_folder(tmp_path, capsys, monkeypatch, no_model):

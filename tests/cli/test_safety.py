@@ -163,7 +163,7 @@ def test_ctrl_c_mid_batch_exits_130_with_one_true_summary_and_resume_does_the_re
     match = re.fullmatch(r"plateblur: interrupted; (\d+) done, 0 failed, (\d+) not done; no partial files left; "
                          r"\d+\.\d s", summary)
     assert match, stderr
-    line = r"\[\d+/40\] in/p\d\d\.jpg -> out/p\d\d\.jpg: \d+ plates?"
+    line = r"\[\d+/40\] in/p\d\d\.jpg -> out/p\d\d\.jpg: \d+ plates?, \d+ faces?"
     assert all(re.fullmatch(line, done) for done in done_lines), stderr
     written = sorted(out.iterdir())
     assert 1 <= len(written) == int(match[1]) == len(done_lines) == 40 - int(match[2]) < 40
@@ -175,7 +175,7 @@ def test_ctrl_c_mid_batch_exits_130_with_one_true_summary_and_resume_does_the_re
     resumed = run_cli("in", "-o", "out", "--resume", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert re.fullmatch(rf"plateblur: {40 - len(written)} done, 0 failed, 0 skipped, {len(written)} already there "
-                        r"\(--resume\); \d+ plates? found; \d+\.\d s", resumed.stderr.splitlines()[-1]), resumed.stderr
+                        r"\(--resume\); \d+ plates?, \d+ faces? found; \d+\.\d s", resumed.stderr.splitlines()[-1]), resumed.stderr
     assert files_under(out) == {f"p{i:02}.jpg" for i in range(40)}
     assert all((out / name).stat().st_mtime_ns == mtime for name, mtime in earlier.items())   # left as they were
 
@@ -218,9 +218,9 @@ def test_any_exception_is_that_photos_error(tmp_path, monkeypatch, capsys):
     code, out, err = run_main("a.jpg", "b.png", "c.jpg", capsys=capsys)
     lines = err.splitlines()
     assert code == 1 and out == ""
-    assert lines[:3] == ["[1/3] a.jpg -> a_anonymised.jpg: 2 plates",
+    assert lines[:3] == ["[1/3] a.jpg -> a_anonymised.jpg: 2 plates, 0 faces",
                          "plateblur: b.png: internal error (RuntimeError: simulated bug)",
-                         "[3/3] c.jpg -> c_anonymised.jpg: 4 plates"]
+                         "[3/3] c.jpg -> c_anonymised.jpg: 4 plates, 4 faces"]
     assert re.fullmatch(SUMMARY.format(done=2, failed=1, skipped=0), lines[3]) and len(lines) == 4
     assert files_under(tmp_path) == {"a.jpg", "b.png", "c.jpg", "a_anonymised.jpg", "c_anonymised.jpg"}
     code, out, err = run_main("--json", "a.jpg", "b.png", capsys=capsys)

@@ -69,10 +69,12 @@ def calibration_tensors(images: list[Path], input_wh: tuple[int, int], dynamic: 
         yield letterbox(rgb, input_for(rgb.shape[1::-1], input_wh, dynamic))[0]
 
 
-def quantize_int8(src: Path, out: Path, method: str = "static", calibration: list[Path] = ()) -> Path:
+def quantize_int8(src: Path, out: Path, method: str = "static", calibration: list[Path] = (),
+                  keep_float=None) -> Path:
     """int8 weights. ``dynamic``: weights only (ConvInteger), no calibration. ``static``: QDQ with
     per-channel weights and activations calibrated on ``calibration`` photos; the last stage of the
-    head (box decoding and the score sigmoid, /model.22/ past its convolutions) stays float."""
+    head stays float: ``keep_float(graph nodes) -> names`` (default: the plate detector's box decoding
+    and score sigmoid, /model.22/ past its convolutions)."""
     import onnx
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic,
                                           quantize_static)
@@ -93,8 +95,9 @@ def quantize_int8(src: Path, out: Path, method: str = "static", calibration: lis
         input_name = model.graph.input[0].name
         dynamic = not (dims[2].dim_value and dims[3].dim_value)
         input_wh = (640, 640) if dynamic else (dims[3].dim_value, dims[2].dim_value)
-        head_tail = [n.name for n in model.graph.node
-                     if n.name.startswith("/model.22/") and n.op_type != "Conv" and "/cv" not in n.name]
+        head_tail = keep_float(model.graph.node) if keep_float else [
+            n.name for n in model.graph.node
+            if n.name.startswith("/model.22/") and n.op_type != "Conv" and "/cv" not in n.name]
 
         class Reader(CalibrationDataReader):
             def __init__(self):

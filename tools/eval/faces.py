@@ -1,7 +1,9 @@
 """Score a face hider on a labelled face set: 'covered90' by face height, and false regions on
 face-free photos.
 
-    PYTHONPATH=py .venv/bin/python -m tools.eval.faces --detector plateblur     # the app (plates model only, for now)
+    PYTHONPATH=py .venv/bin/python -m tools.eval.faces --detector plateblur     # the app: plates and faces
+    PYTHONPATH=py .venv/bin/python -m tools.eval.faces --detector plateblur --hide plates   # faces by accident only
+    PYTHONPATH=py .venv/bin/python -m tools.eval.faces --sweep     # face threshold x face padding, one detection pass
     PYTHONPATH=. /tmp/deface-venv/bin/python -m tools.eval.faces --detector deface --json build/faces-deface.json
 
 The face set lives outside the repo (default ``../facedata``, i.e. /work/facedata): ``faces.json``
@@ -12,7 +14,8 @@ The face set lives outside the repo (default ``../facedata``, i.e. /work/facedat
 - **covered90**: at least 90 % of the face box's area lies inside the union of the regions
   (``metrics.covered_share``, as for plates).
 - **buckets**: by the face box's height in pixels: < 10, 10-20, 20-40, 40-80, >= 80.
-- **false regions**: every region on a face-free photo counts, per photo.
+- **false regions**: every face region on a face-free photo counts, per photo (a detector that gives no
+  kinds, deface: every region; the app's plate regions there are plates, not false faces).
 
 ``--detector deface`` is the anchor: deface 1.5.0's CenterFace at deface's CLI defaults (threshold 0.2,
 full resolution, mask scale 1.3 applied as deface applies it: each side pushed out by 0.3 of the box's
@@ -115,15 +118,23 @@ def evaluate(regions: Regions, faces: list[tuple[Path, np.ndarray]], face_free: 
     for i, path in enumerate([p for p, _ in faces] + face_free):
         rgb = read_rgb(path)
         started = time.perf_counter()
-        found = np.asarray(regions(rgb)).reshape(-1, 4)
+        found, kinds = _with_kinds(regions(rgb))
         spent += time.perf_counter() - started
         if i < len(faces):
             score.add_photo(faces[i][1], found)
         else:
-            score.add_face_free(found)
+            score.add_face_free(found if kinds is None else found[np.asarray(kinds) == "face"])
         if log and (i + 1) % 50 == 0:
             print(f"faces: {i + 1}/{len(faces) + len(face_free)}", file=sys.stderr)
     return score, spent
+
+
+def _with_kinds(found) -> tuple[np.ndarray, list[str] | None]:
+    """A detector's answer: regions, or (regions, their kinds)."""
+    if isinstance(found, tuple):
+        regions, kinds = found
+        return np.asarray(regions).reshape(-1, 4), list(kinds)
+    return np.asarray(found).reshape(-1, 4), None
 
 
 def markdown(name: str, result: dict) -> str:
@@ -164,23 +175,80 @@ def deface_regions(threshold: float = DEFACE_THRESHOLD, mask_scale: float = DEFA
     return regions
 
 
-def project_regions(settings=None, threads: int = 0) -> Regions:
-    """The app's own path: ``pipeline.detect`` then ``select`` and ``regions_for`` at ``settings``.
-    For now with the plate model only (faces hidden by accident); the face model plugs in here."""
-    from plateblur import pipeline
+def project_models(threads: int = 0, face_model: str | None = None) -> dict:
+    """The shipped plate model for photos, and ``face_model`` (default: the shipped photo face model)."""
     from plateblur.cpython.assets import model_path
     from plateblur.cpython.onnx_model import OnnxModel
-    from plateblur.settings import MODEL_FILE, Settings
+    from plateblur.settings import FACE_MODEL_FILE, MODEL_FILE
+
+    return {"plate": OnnxModel(model_path(MODEL_FILE), threads),
+            "face": OnnxModel(model_path(face_model or FACE_MODEL_FILE), threads)}
+
+
+def project_regions(settings=None, threads: int = 0, face_model: str | None = None) -> Regions:
+    """The app's own path, as the CLI runs it: ``pipeline.detect`` then ``render``'s regions and kinds."""
+    from plateblur import pipeline
+    from plateblur.settings import Settings
 
     settings = settings or Settings()
-    model = OnnxModel(model_path(MODEL_FILE), threads)
+    models = project_models(threads, face_model)
 
-    def regions(rgb: np.ndarray) -> np.ndarray:
-        found = pipeline.detect(rgb, model, model.input_wh, settings, model.dynamic)
-        return pipeline.regions_for(pipeline.select(found, settings.conf), rgb.shape[1::-1], settings)
+    def regions(rgb: np.ndarray):
+        found = pipeline.detect(rgb, models, models["plate"].input_wh, settings, models["plate"].dynamic)
+        shown = pipeline.kept(found, settings)
+        covering, rows = pipeline.covering(shown, rgb.shape[1::-1], settings)
+        return covering, [shown.kinds[k] for k in rows.tolist()]
 
-    regions.describe = {"detector": "plateblur", "model": MODEL_FILE, "conf": settings.conf, "pad": settings.pad}
+    regions.describe = {"detector": "plateblur", "hide": list(settings.hide), "conf": settings.conf,
+                        "face_conf": settings.face_conf, "pad": settings.pad, "face_model": face_model}
     return regions
+
+
+def sweep(faces, face_free, face_confs, extra_pads, threads: int = 0, face_model: str | None = None) -> list[dict]:
+    """covered90 and false face regions for each face threshold and extra face padding, from one detection
+    pass per photo (candidates down to the floor, as the app keeps them)."""
+    from plateblur import pipeline
+    from plateblur.settings import Settings
+
+    models = project_models(threads, face_model)
+    lead = models["plate"]
+    paths = [p for p, _ in faces] + face_free
+    found = []
+    for i, path in enumerate(paths):
+        rgb = read_rgb(path)
+        found.append((rgb.shape[1::-1], pipeline.detect(rgb, models, lead.input_wh, Settings(), lead.dynamic)))
+        if (i + 1) % 100 == 0:
+            print(f"faces: detected {i + 1}/{len(paths)}", file=sys.stderr)
+    rows, saved = [], pipeline.FACE_EXTRA_PAD
+    try:
+        for extra in extra_pads:
+            pipeline.FACE_EXTRA_PAD = extra          # the one module constant the sweep varies
+            for face_conf in face_confs:
+                settings = Settings(face_conf=face_conf)
+                score = Score()
+                for i, (size, detections) in enumerate(found):
+                    shown = pipeline.kept(detections, settings)
+                    regions, rows_of = pipeline.covering(shown, size, settings)
+                    if i < len(faces):
+                        score.add_photo(faces[i][1], regions)
+                    else:
+                        score.add_face_free(regions[[shown.kinds[k] == "face" for k in rows_of.tolist()]])
+                rows.append({"face_conf": face_conf, "face_extra_pad": extra, **score.as_dict()})
+    finally:
+        pipeline.FACE_EXTRA_PAD = saved
+    return rows
+
+
+def sweep_markdown(rows: list[dict]) -> str:
+    buckets = [name for name, _, _ in HEIGHT_BUCKETS]
+    lines = ["| face conf | extra pad | " + " | ".join(f"{b} px" for b in buckets) + " | >= 20 px | false per photo |",
+             "|---:|---:|" + "---:|" * (len(buckets) + 2)]
+    for r in rows:
+        cells = [f"{100 * r['by_height'][b]['covered90']:.1f}" if r['by_height'][b]['covered90'] is not None else "-"
+                 for b in buckets]
+        lines.append(f"| {r['face_conf']:g} | {r['face_extra_pad']:g} | " + " | ".join(cells)
+                     + f" | {100 * r['at_least_20px']['covered90']:.1f} | {r['face_free']['regions_per_photo']} |")
+    return "\n".join(lines)
 
 
 DETECTORS = {"deface": deface_regions, "plateblur": project_regions}
@@ -188,7 +256,10 @@ DETECTORS = {"deface": deface_regions, "plateblur": project_regions}
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--detector", choices=sorted(DETECTORS), required=True)
+    p.add_argument("--detector", choices=sorted(DETECTORS), default="plateblur")
+    p.add_argument("--hide", default="plates,faces", help="the app's --hide (plateblur only)")
+    p.add_argument("--sweep", action="store_true", help="the app: face threshold x extra face padding table")
+    p.add_argument("--face-model", default=None, help="a face model of models/ (default: the photo one)")
     p.add_argument("--faces", type=Path, default=DEFAULT_FACES, help="face set: faces.json, images/, face_free.json")
     p.add_argument("--plates", type=Path, default=PLATES, help="where face_free.json's paths start")
     p.add_argument("--no-face-free", action="store_true", help="skip the face-free photos")
@@ -200,7 +271,18 @@ def main(argv=None) -> int:
         sys.exit(f"faces: no faces.json in {a.faces}")
     faces = load_faces(a.faces)[:a.limit]
     face_free = [] if a.no_face_free else load_face_free(a.faces, a.plates)
-    regions = DETECTORS[a.detector]()
+    if a.sweep:
+        rows = sweep(faces, face_free, (0.1, 0.15, 0.2, 0.3, 0.4), (0.0, 0.1, 0.15, 0.25), face_model=a.face_model)
+        if a.json:
+            a.json.parent.mkdir(parents=True, exist_ok=True)
+            a.json.write_text(json.dumps(rows, indent=1) + "\n")
+        print(sweep_markdown(rows))
+        return 0
+    if a.detector == "plateblur":
+        from plateblur.settings import Settings
+        regions = project_regions(Settings(hide=tuple(a.hide.split(","))), face_model=a.face_model)
+    else:
+        regions = DETECTORS[a.detector]()
     started = time.perf_counter()
     score, spent = evaluate(regions, faces, face_free, log=not a.quiet)
     result = {"detector": getattr(regions, "describe", {"detector": a.detector}), **score.as_dict(),

@@ -75,7 +75,7 @@ def why_defaults(sweeps: list[dict], s: dict) -> list[str]:
         lines.append(f"The lowest threshold strictly within the budget is {lowest['settings']['conf']:g} "
                      f"(covered {pct(lowest['overall']['covered_rate'])}, {pct(fr(lowest))} false regions per photo).")
     if fr(cur) > budget:
-        lines.append(f"So this default is over the budget: it is kept because it covers more plates, and privacy comes "
+        lines.append("So this default is over the budget: it is kept because it covers more plates, and privacy comes "
                      "first — a missed plate is a leak, while a false region (here mostly signs, stickers and text on "
                      "cars) blurs a little too much and can be removed in the page's editor.")
     lower = [r for r in at_pad if r["settings"]["conf"] < s["conf"]]

@@ -6,5 +6,9 @@ What only the tests use stays in tests/support."""
 from tools import REPO_ROOT, SHARED
 
 MEDIA = SHARED / "media"                      # the sample photos and their plates.json
+# A photo with one clear face and a plate (Open Images, CC BY 2.0: ../shared/data/plates/SOURCES.md), and
+# that face from brow to chin, by eye, in its 416 x 416 pixels: a man washing a car.
+FACE_PHOTO = SHARED / "data" / "plates" / "images" / "train" / "openimages_01687.webp"
+FACE_BOX = (197, 18, 219, 52)
 
-__all__ = ["MEDIA", "REPO_ROOT", "SHARED"]
+__all__ = ["FACE_BOX", "FACE_PHOTO", "MEDIA", "REPO_ROOT", "SHARED"]

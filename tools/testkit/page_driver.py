@@ -135,6 +135,14 @@ class App:
     def results(self):
         return self.page.locator(".result")
 
+    def hide(self, plates: bool = True, faces: bool = True) -> None:
+        """Tick or untick the settings' "Hide" boxes (data-role hide-plates, hide-faces), plates first so
+        that one always stays ticked."""
+        for choice, on in (("plates", plates), ("faces", faces)) if plates else (("faces", faces), ("plates", plates)):
+            box = self.page.locator(f"#controls input[data-role=hide-{choice}]")
+            if box.is_checked() != on:
+                box.click()
+
     def upload(self, paths, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
         """Choose files through the file input and wait until each has finished (done, error or cancelled)."""
         before = self.results().count()

@@ -20,7 +20,7 @@ export class VideoCard extends Card {
     this.total = 0;
     this.done = 0;
     this.reexport = reexport;
-    this.record = null;            // {tracks, failed_list, frames} of the first (detected) export
+    this.record = null;            // {tracks, track_kinds, failed_list, frames} of the first (detected) export
     this.generation = 0;           // of the edits asked for
     this.exporting = null;         // the running re-export, if any
     const canvas = $("canvas[data-role=playback]", el);
@@ -106,7 +106,8 @@ export class VideoCard extends Card {
       return;
     }
     this.result = result;
-    this.record ||= { tracks: result.tracks, failed_list: result.failed_list, frames: result.frames };
+    this.record ||= { tracks: result.tracks, track_kinds: result.track_kinds, failed_list: result.failed_list,
+                      frames: result.frames };
     this.player.setRate(Infinity, true);
     $(".cancel", this.el).hidden = true;
     while (this.urls.length) URL.revokeObjectURL(this.urls.pop());      // an earlier export's download
@@ -121,7 +122,7 @@ export class VideoCard extends Card {
                                                       fps: decimal(result.fps, 1),
                                                       failed, notes }));
     $("[data-action=show-original]", this.el).hidden = false;
-    this.editor.setRecord(result.tracks, edits, result.width, result.height);
+    this.editor.setRecord(result.tracks, edits, result.width, result.height, result.track_kinds ?? {});
     this.el.dataset.tracks = String(new Set(result.tracks.filter((_, i) => i % 6 === 1)).size);
     this.showPlayer();
     this.setState("done", msg(result.failed_frames ? "video.doneHidden" : "card.done"));

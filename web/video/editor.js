@@ -5,7 +5,9 @@
 // `[data-action=remove-region]` removes its whole track; `[data-action=undo]` takes back the last change.
 // Edits are always the whole set: {removed: [track id], added: [{frame, box, mode, until}]}
 // (py/plateblur/video_edits.py); `onChange()` asks for a re-export with them. The card's
-// `data-regions` holds the shown frame's regions (JSON [[x1, y1, x2, y2]], frame pixels).
+// `data-regions` holds the shown frame's regions (JSON [[x1, y1, x2, y2]], frame pixels), `data-kinds` their
+// kinds (plate, face, drawn; comma-separated); each region shows its kind, and a face's track is removed
+// like a plate's.
 import { attr, msg, text } from "../i18n/index.js";
 import { RegionEditor } from "../region-editor.js";
 
@@ -49,12 +51,14 @@ export class VideoEditor extends RegionEditor {
     this.editor.after(this.controls);
     this.rows = null;             // Int32Array of frame, track, x1, y1, x2, y2 rows: the latest export's
     this.rowsEdits = null;        // the edits that export was made with (JSON)
+    this.kinds = {};              // track id -> "plate", "face" or "drawn" (the export's track_kinds)
     this.frame = null;            // index of the frame shown
   }
 
-  // The export's record: its rows, made with `edits` (the whole set sent for it).
-  setRecord(rows, edits, width, height) {
+  // The export's record: its rows, made with `edits` (the whole set sent for it), and its tracks' kinds.
+  setRecord(rows, edits, width, height, kinds = {}) {
     this.rows = rows;
+    this.kinds = kinds;
     this.rowsEdits = JSON.stringify(edits);
     this.size = [width, height];
     this.editor.style.setProperty("--w", width);
@@ -109,18 +113,24 @@ export class VideoEditor extends RegionEditor {
     if (!this.size) return;
     const [W, H] = this.size;
     const regions = this.regionsAt(this.frame);
+    const what = (track) => (track < 0 ? "drawn" : this.kinds[track] ?? "plate");
     this.card.dataset.regions = JSON.stringify(regions.map(({ region }) => region));
+    this.card.dataset.kinds = regions.map(({ track }) => what(track)).join(",");
     this.layer.replaceChildren(...regions.map(({ track, region }, k) => {
       const [x1, y1, x2, y2] = region;
-      const box = element("div", { className: `region${track < 0 ? " drawn" : ""}` });
+      const box = element("div", { className: `region ${what(track)}` });
       this.place(box, [x1 / W, y1 / H, x2 / W, y2 / H]);
+      const label = element("span", { className: "kind" });
+      label.setAttribute("aria-hidden", "true");          // the control's name says it
+      text(label, msg(`kind.${what(track)}`));
       const button = element("button", { textContent: "×" });
       button.dataset.action = "remove-region";
       button.dataset.track = String(track);
+      button.dataset.regionKind = what(track);
       attr(button, "aria-label", msg("videoEdit.remove", {
         n: k + 1, total: regions.length, width: x2 - x1, height: y2 - y1, x: x1, y: y1,
-        kind: track < 0 ? msg("videoEdit.drawn") : msg("videoEdit.track", { track }) }));
-      box.append(button);
+        kind: track < 0 ? msg("videoEdit.drawn") : msg("videoEdit.track", { track, kind: msg(`region.${what(track)}`) }) }));
+      box.append(label, button);
       return box;
     }));
     this.undoButton.disabled = !this.history.length;

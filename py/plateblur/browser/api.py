@@ -11,10 +11,11 @@ import zipfile
 import numpy as np
 
 from ..frames import FrameProcessor
+from ..detections import KINDS
 from ..settings import CAMERA, MODEL_FILE, STREAM_MODEL_FILE, Settings, controls
 from ..video_edits import COLUMNS, Replay, ReplayProcessor, TrackRecord, VideoEdits
 from . import bridge, streams
-from .errors import NotReady, describe
+from .errors import FaceModelError, NotReady, describe
 from .models import Models
 from .photos import Photos
 
@@ -64,37 +65,73 @@ async def _load(site_url: str, threads: int, model_file: str):
     stream_file = STREAM_MODEL_FILE if model_file == MODEL_FILE else model_file
     models = Models(site_url, threads, model_file, stream_file)
     model = await models.photo()
+    faces = await _face_model(models)
     MODELS = models
     await bridge.frames_js.clearExports()
     return bridge.to_object({"ok": True, "input_wh": list(model.input_wh), "dynamic": model.dynamic, "backend": model.backend,
                              "model": model_file, "threads": threads,
                              "load_ms": round((time.perf_counter() - started) * 1000, 1),
-                             "controls": controls()})
+                             "controls": controls(), "faces": faces})
+
+
+async def _face_model(models: Models) -> dict:
+    """The face model, loaded with the photo model: faces are hidden by default, the camera's first frame
+    too. A failure does not stop the page (plates can still be hidden); it is told, and every file or
+    camera that is to hide faces fails with it."""
+    try:
+        await models.face()
+        return {"ok": True}
+    except FaceModelError as exc:
+        print(f"face model: {exc}")
+        return {"ok": False, **describe(exc)}
+
+
+def _detectors(settings: Settings, stream: bool = False):
+    """kind -> model for what the settings hide (a FaceModelError if faces are to be hidden without one)."""
+    return _models().detectors(settings.kinds, stream)
+
+
+def _on_pass(i: int, n: int) -> None:
+    bridge.report("detect-pass", i, n)
 
 
 async def process_photo(item_id: str, buffer, values):
     try:
-        model = await _models().photo()
-        on_pass = lambda i, n: bridge.report("detect-pass", i, n)  # noqa: E731
-        return _reply(await PHOTOS.process(item_id, bridge.to_bytes(buffer), _settings(values), model, on_pass))
+        settings = _settings(values)
+        models = await _detectors(settings)
+        return _reply(await PHOTOS.process(item_id, bridge.to_bytes(buffer), settings, models, _on_pass))
     except Exception as exc:  # the boundary: report, never take the worker down
         PHOTOS.forget(item_id)
         return _failure(item_id, exc)
 
 
+async def _search_more(item_id: str, data: bytes, settings: Settings) -> None:
+    """A kind the settings hide that the photo was not searched for (Faces ticked after it was done)
+    is searched for now: no re-render shows a photo as hiding a kind nobody looked for."""
+    missing = PHOTOS.unsearched(item_id, settings)
+    if missing:
+        models = await _models().detectors(missing)
+        await PHOTOS.search_more(item_id, data, settings, models, _on_pass)
+
+
 async def rerender(item_id: str, buffer, values):
     try:
-        return _reply(PHOTOS.rerender(item_id, bridge.to_bytes(buffer), _settings(values)))
+        data, settings = bridge.to_bytes(buffer), _settings(values)
+        await _search_more(item_id, data, settings)
+        return _reply(PHOTOS.rerender(item_id, data, settings))
     except Exception as exc:
         return _failure(item_id, exc)
 
 
 async def edit(item_id: str, buffer, values, edits):
     """The photo with the person's edits (``{removed: [index], added: [[x1, y1, x2, y2]]}``, the
-    whole set each time) from its stored detections: no model run."""
+    whole set each time) from its stored detections: no model run, unless the settings hide a kind
+    not searched for yet (``_search_more``: the stored detections keep their indices)."""
     try:
         plain = edits.to_py() if hasattr(edits, "to_py") else edits
-        return _reply(PHOTOS.edit(item_id, bridge.to_bytes(buffer), _settings(values), plain))
+        data, settings = bridge.to_bytes(buffer), _settings(values)
+        await _search_more(item_id, data, settings)
+        return _reply(PHOTOS.edit(item_id, data, settings, plain))
     except Exception as exc:
         return _failure(item_id, exc)
 
@@ -105,10 +142,11 @@ def forget(item_id: str) -> None:
 
 async def process_video(item_id: str, file, values):
     """Every frame of a video file (a JS File); progress and packets go to the page over the port.
-    The result's ``tracks`` (Int32Array, rows of frame, track, x1, y1, x2, y2) and ``failed_list``
-    record what was obscured where, for ``reexport_video``."""
+    The result's ``tracks`` (Int32Array, rows of frame, track, x1, y1, x2, y2), ``track_kinds`` (track ->
+    plate, face) and ``failed_list`` record what was obscured where, for ``reexport_video``."""
     try:
-        processor = FrameProcessor(await _models().stream(), _settings(values), record=TrackRecord())
+        settings = _settings(values)
+        processor = FrameProcessor(await _detectors(settings, stream=True), settings, record=TrackRecord())
         return await _video(item_id, file, processor)
     except Exception as exc:
         return _failure(item_id, exc)
@@ -116,13 +154,14 @@ async def process_video(item_id: str, file, values):
 
 async def reexport_video(item_id: str, file, values, recorded, edits):
     """The video (the original File again) with the person's edits (``{removed: [track id], added:
-    [{frame, box, mode, until}]}``, the whole set) to ``recorded`` (``{tracks, failed_list, frames}``
-    of its process_video result): every frame re-encoded, no detector run."""
+    [{frame, box, mode, until}]}``, the whole set) to ``recorded`` (``{tracks, track_kinds, failed_list,
+    frames}`` of its process_video result): every frame re-encoded, no detector run."""
     try:
         rows = np.frombuffer(bridge.to_bytes(recorded.tracks), np.int32).reshape(-1, COLUMNS)
         frame_count = int(recorded.frames)
         plain = edits.to_py() if hasattr(edits, "to_py") else edits
-        replay = Replay(rows, recorded.failed_list.to_py(), VideoEdits.from_plain(plain, frame_count))
+        kinds = {int(track): kind for track, kind in _plain(getattr(recorded, "track_kinds", None)).items()}
+        replay = Replay(rows, recorded.failed_list.to_py(), VideoEdits.from_plain(plain, frame_count), kinds)
         return await _video(item_id, file, ReplayProcessor(replay, _settings(values), record=TrackRecord()))
     except Exception as exc:
         return _failure(item_id, exc)
@@ -144,7 +183,8 @@ async def _video(item_id: str, file, processor):
                     "fps": round(frames / seconds, 2), "stage_ms": processor.clock.per_frame_ms(frames),
                     "mime": str(export.mime), "extension": str(export.extension),
                     "notes": list(export.notes.to_py()), "data": export.data,
-                    "failed_list": processor.record.failed})
+                    "failed_list": processor.record.failed, "most_of_kind": processor.most_of_kind,
+                    "track_kinds": {str(track): kind for track, kind in processor.record.kinds.items()}})
     reply.tracks = bridge.to_js(processor.record.rows.reshape(-1))
     return reply
 
@@ -153,13 +193,36 @@ async def run_camera(values):
     """The live camera, until the page stops it: frames come and go over the port. The camera's own
     settings (settings.CAMERA) hold whatever the page sends."""
     try:
-        processor = FrameProcessor(await _models().stream(), _settings(values).updated(**CAMERA))
+        settings = _settings(values).updated(**CAMERA)
+        processor = FrameProcessor(await _camera_detectors(settings), settings)
         job = bridge.FrameJob(await bridge.frames_js.openCamera(), live=True)
-        frames = await streams.run(job, processor, kept=CAMERA)
+        try:
+            frames = await streams.run(job, processor, kept=CAMERA)
+        except BaseException:
+            await job.cancel()          # the frame held is never shown
+            raise
         return _reply({"ok": True, "frames": frames, "failed_frames": processor.failed,
                        "stage_ms": processor.clock.per_frame_ms(frames)})
     except Exception as exc:
         return _failure(None, exc)
+
+
+async def _camera_detectors(settings: Settings) -> dict:
+    """Both kinds' models (the person may tick either while the camera runs), or without the face model
+    if it cannot load and the settings do not hide faces (ticking Faces then stops the camera:
+    streams.run)."""
+    try:
+        return await _models().detectors(KINDS, stream=True)
+    except FaceModelError:
+        if "face" in settings.kinds:
+            raise
+        return await _models().detectors(("plate",), stream=True)
+
+
+def _plain(value) -> dict:
+    """A JS object (or None, undefined) as a dict."""
+    value = value.to_py() if hasattr(value, "to_py") else value
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def zip_files(names, arrays):
@@ -191,5 +254,6 @@ def model_runs() -> int:
 
 
 def loaded_models() -> int:
-    """How many detectors are loaded (tests: on WebGPU the photo model serves videos too)."""
+    """How many detectors are loaded, the face model among them (tests: on WebGPU the photo model serves
+    videos too)."""
     return len(_models().loaded())

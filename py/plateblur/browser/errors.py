@@ -27,6 +27,16 @@ class LoadError(UserError):
     """A file the detector needs could not be downloaded."""
 
 
+class FaceModelError(UserError):
+    """The face detector could not be downloaded, compiled or run, so faces cannot be hidden: a file or
+    the camera that is to hide faces fails with this (never a result that hid only plates)."""
+
+    def __init__(self, cause: BaseException | None = None, code: str = "faces.not_loaded") -> None:
+        reason = f"{error_name(cause)}: {error_message(cause)}" if cause is not None else "no face model"
+        super().__init__("the face detector is not available ({reason}), so faces cannot be hidden; "
+                         "untick Faces to hide plates only, or reload the page", code=code, reason=reason)
+
+
 def error_name(exc: BaseException) -> str:
     """A JS error's own name (Pyodide's JsException carries it), else the Python class name."""
     if type(exc).__name__ == "JsException":
@@ -75,4 +85,4 @@ def told(name: str, error: str, detail: str | None = None, params: dict | None =
 
 
 assert {"OutOfMemory", "InternalError", "Cancelled"} | JS_USER_ERRORS <= set(ERRORS)
-assert "internal.exception" in DETAILS
+assert "internal.exception" in DETAILS and "faces.not_loaded" in DETAILS and "FaceModelError" in ERRORS

@@ -1,5 +1,6 @@
 """Photos in the page: decode, detect, obscure, encode; re-render from stored detections and the
-person's edits (proposals removed, regions drawn: edits.py), never running the model again.
+person's edits (proposals removed, regions drawn: edits.py), never running the model again (but for
+a kind of box the settings hide that the photo was not searched for yet: ``search_more``).
 
 Bytes in, a plain dict out (the caller marshals it); the model is any awaitable detector."""
 from __future__ import annotations
@@ -9,10 +10,10 @@ from typing import Callable
 
 from .. import pipeline
 from ..clock import StageClock
-from ..detections import Detections
+from ..detections import KINDS, Detections
 from ..edits import Edits, plan_regions
 from ..imageio import Photo, decode_photo, encode_photo
-from ..settings import Settings
+from ..settings import KIND_OF, Settings
 
 CACHE_PIXELS = 120_000_000   # decoded photos kept for re-rendering; older ones are decoded again
 
@@ -24,6 +25,7 @@ class Photos:
         self.cache_pixels = cache_pixels
         self.detections: dict[str, Detections] = {}
         self.edits: dict[str, Edits] = {}
+        self.searched: dict[str, tuple[str, ...]] = {}   # the kinds each photo's detections were searched for
         self.decoded: OrderedDict[str, Photo] = OrderedDict()
 
     def _decode(self, item_id: str, data: bytes, clock: StageClock) -> Photo:
@@ -36,10 +38,11 @@ class Photos:
         clock.lap("decode")
         return photo
 
-    async def process(self, item_id: str, data: bytes, settings: Settings, model,
+    async def process(self, item_id: str, data: bytes, settings: Settings, models,
                       on_pass: Callable[[int, int], None] | None = None) -> dict:
         """Detect and obscure one photo (the bytes of a JPEG, PNG or WebP file). ``on_pass(i, n)``
-        is told before each of the n model runs (large photos are also searched in tiles)."""
+        is told before each of the n model runs (large photos are also searched in tiles). ``models``:
+        kind -> awaitable detector (``pipeline.Models``); the first gives the input size."""
         self.forget(item_id)
         clock, passes = StageClock(), []
 
@@ -49,12 +52,34 @@ class Photos:
                 on_pass(i, n)
 
         photo = self._decode(item_id, data, clock)
-        detections = await pipeline.detect_async(photo.rgb, model, model.input_wh, settings, clock, count_pass,
-                                                   model.dynamic)
+        first = pipeline.lead_model(models)
+        detections = await pipeline.detect_async(photo.rgb, models, first.input_wh, settings, clock, count_pass,
+                                                   first.dynamic)
         self.detections[item_id] = detections
+        self.searched[item_id] = settings.kinds
         result = self._result(item_id, photo, settings, clock)
         result["timings"]["runs"] = len(passes)
         return result
+
+    def unsearched(self, item_id: str, settings: Settings) -> list[str]:
+        """The kinds the settings hide that the photo's stored detections were not searched for."""
+        return [kind for kind in settings.kinds if kind not in self.searched.get(item_id, ())]
+
+    async def search_more(self, item_id: str, data: bytes, settings: Settings, models,
+                          on_pass: Callable[[int, int], None] | None = None) -> None:
+        """Search the photo for the kinds ``unsearched`` names (``models``: theirs) and add what is found
+        to its stored detections: those stored keep their indices, so the person's edits hold."""
+        missing = self.unsearched(item_id, settings)
+        if not missing:
+            return
+        clock = StageClock()
+        photo = self._decode(item_id, data, clock)
+        first = pipeline.lead_model(models)
+        found = await pipeline.detect_async(photo.rgb, models, first.input_wh, settings.updated(hide=_hide_for(missing)),
+                                            clock, on_pass, first.dynamic)
+        searched = {*self.searched.get(item_id, ()), *missing}
+        self.detections[item_id] = Detections.merge([self.detections[item_id], found])
+        self.searched[item_id] = tuple(kind for kind in KINDS if kind in searched)
 
     def rerender(self, item_id: str, data: bytes, settings: Settings) -> dict:
         """Obscure again with new settings from the stored detections and edits (no model run)."""
@@ -70,6 +95,7 @@ class Photos:
 
     def forget(self, item_id: str) -> None:
         self.detections.pop(item_id, None)
+        self.searched.pop(item_id, None)
         self.edits.pop(item_id, None)
         self.decoded.pop(item_id, None)
 
@@ -82,7 +108,13 @@ class Photos:
         encoded = encode_photo(photo, image, planned.regions)
         clock.lap("encode")
         return {"ok": True, "id": item_id, "width": w, "height": h, "mime": photo.mime,
-                "extension": photo.extension, "boxes": planned.kept.to_rows(),
-                "regions": planned.regions.tolist(), "region_ids": planned.ids,
+                "extension": photo.extension, "boxes": planned.kept.to_rows(), "box_kinds": planned.kept.kinds,
+                "regions": planned.regions.tolist(), "region_ids": planned.ids, "kinds": planned.kinds,
                 "removed": sorted(edits.removed), "added": [list(box) for box in edits.added],
-                "timings": clock.ms(), "data": encoded}
+                "searched": list(self.searched.get(item_id, ())), "timings": clock.ms(), "data": encoded}
+
+
+def _hide_for(kinds) -> tuple[str, ...]:
+    """The Settings.hide choices that hide ``kinds``."""
+    return tuple(choice for choice, kind in KIND_OF.items() if kind in kinds)
+

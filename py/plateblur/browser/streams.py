@@ -6,18 +6,28 @@ obscure -> sink, until the source ends.
 into it, or hidden it whole when processing failed, so no frame passes on unobscured."""
 from __future__ import annotations
 
-from ..frames import FrameProcessor
+from ..frames import BaseProcessor
+from .errors import FaceModelError
 
 
-async def run(job, processor: FrameProcessor, kept: dict | None = None) -> int:
+async def run(job, processor: BaseProcessor, kept: dict | None = None) -> int:
     """Process every frame ``job`` gives; returns the number of frames. New settings that come with
-    a frame (the camera's sliders) apply from that frame on, except the fields ``kept`` fixes."""
+    a frame (the camera's sliders) apply from that frame on, except the fields ``kept`` fixes; settings
+    that hide a kind the processor has no model for (Faces ticked, the face model missing) stop the
+    stream with a FaceModelError before that frame passes on."""
     clock = processor.clock
     while (frame := await job.next()) is not None:
         clock.lap("decode")
         if frame.settings:
             processor.settings = processor.settings.updated(**{**frame.settings, **(kept or {})})
+            _check_models(processor)
         result = await processor.process(frame.pixels, frame.gap)
         await job.commit(result)
         clock.lap("encode")
     return processor.processed
+
+
+def _check_models(processor: BaseProcessor) -> None:
+    models = getattr(processor, "model", None)
+    if isinstance(models, dict) and not set(processor.settings.kinds) <= set(models):
+        raise FaceModelError()

@@ -59,14 +59,17 @@ class LinePrinter:
             sys.stdout.flush()
 
 
-def anonymise(task: Task, model, settings: Settings, overwrite: bool) -> dict:
-    """One photo: the JSON record of what was found (and where the result went); raises on failure."""
+def anonymise(task: Task, models, settings: Settings, overwrite: bool) -> dict:
+    """One photo: the JSON record of what was found (and where the result went); raises on failure.
+    ``models``: the plate model, or kind -> model (``pipeline.Models``)."""
     photo = read_photo(task.source)
-    rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, model, model.input_wh, settings, model.dynamic),
+    lead = pipeline.lead_model(models)
+    rendered = pipeline.render(photo.rgb, pipeline.detect(photo.rgb, models, lead.input_wh, settings, lead.dynamic),
                                settings)
     h, w = photo.rgb.shape[:2]
     record = {"path": str(task.source), "width": w, "height": h, "boxes": rendered.detections.to_rows(),
-              "regions": rendered.regions.tolist()}
+              "box_kinds": rendered.detections.kinds, "regions": rendered.regions.tolist(),
+              "kinds": list(rendered.kinds)}
     return save(task, photo, rendered.image, rendered.regions, record, overwrite)
 
 

@@ -14,7 +14,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from ..settings import MODEL_FILE, MODES, RANGES, STREAM_MODEL_FILE, WITHOUT_STRENGTH, Settings
+from ..settings import FACE_MODEL_FILE, HIDE, STREAM_FACE_MODEL_FILE, MODEL_FILE, MODES, RANGES, STREAM_MODEL_FILE, WITHOUT_STRENGTH, Settings
 from . import batch, video
 from .assets import model_path
 from .progress import shown
@@ -36,7 +36,7 @@ def package_version() -> str:
 def parse_args(argv: list[str] | None = None) -> RunPlan:
     p = argparse.ArgumentParser(
         prog="plateblur",      # the command's name, under `python -m plateblur` too
-        description="Obscure vehicle licence plates in photos and videos. Nothing leaves this machine.",
+        description="Obscure vehicle licence plates and faces in photos and videos. Nothing leaves this machine.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("inputs", nargs="+", type=location,
                    help="photos (JPEG, PNG, WebP), videos (MP4, MOV, MKV, WebM, ...) or folders of them; "
@@ -50,13 +50,16 @@ def parse_args(argv: list[str] | None = None) -> RunPlan:
                    help="write no files; print one JSON object per photo (per video frame) and line on stdout "
                         "(not with -o: redirect stdout to keep the lines, > found.jsonl)")
     p.add_argument("--summary", action="store_true", help="with --json: one line per video, not per frame")
-    p.add_argument("--mode", choices=MODES, default=DEFAULTS.mode, help="how plates are hidden")
+    p.add_argument("--hide", type=_hide, default=DEFAULTS.hide, metavar="WHAT",
+                   help=f"what to hide: {','.join(HIDE)} (both, the default), or one of them")
+    p.add_argument("--mode", choices=MODES, default=DEFAULTS.mode, help="how plates and faces are hidden")
     p.add_argument("--strength", type=float, default=DEFAULTS.strength,
                    help=f"obscuring strength, {RANGES['strength']} ({', '.join(sorted(WITHOUT_STRENGTH))} ignores it)")
     p.add_argument("--pad", type=float, default=DEFAULTS.pad,
-                   help=f"margin around each plate, as a share of its width/height, {RANGES['pad']}")
+                   help=f"margin around each plate, as a share of its width/height, {RANGES['pad']} "
+                        f"(faces get more: hair, ears, chin)")
     p.add_argument("--conf", type=float, default=DEFAULTS.conf,
-                   help=f"detection threshold, {RANGES['conf']} (lower finds more, and obscures more by mistake)")
+                   help=f"plate detection threshold, {RANGES['conf']} (lower finds more, and obscures more by mistake)")
     p.add_argument("--thorough", action="store_true",
                    help="also search each picture turned a quarter each way: finds plates in sideways "
                         "pictures, takes 3 times as long")
@@ -82,7 +85,8 @@ def parse_args(argv: list[str] | None = None) -> RunPlan:
                    help="photos worked on at once (decoding and encoding overlap the model)")
     a = p.parse_args(argv)
     try:
-        settings = DEFAULTS.updated(mode=a.mode, strength=a.strength, pad=a.pad, conf=a.conf, thorough=a.thorough)
+        settings = DEFAULTS.updated(mode=a.mode, strength=a.strength, pad=a.pad, conf=a.conf, thorough=a.thorough,
+                                    hide=a.hide)
     except ValueError as exc:
         p.error(str(exc))
     if a.model is not None and not a.model.is_file():
@@ -94,7 +98,23 @@ def parse_args(argv: list[str] | None = None) -> RunPlan:
         p.error(f"--resume leaves earlier results as they are; it cannot go with {other}")
     return RunPlan(tuple(a.inputs), a.output, a.json, a.model or model_path(MODEL_FILE), settings, a.quiet,
                    a.recursive, a.overwrite, a.jobs, a.model or model_path(STREAM_MODEL_FILE), a.crf, a.summary,
-                   a.ray, a.regions, a.resume, model_given=a.model is not None)
+                   a.ray, a.regions, a.resume, model_given=a.model is not None,
+                   face_model=_shipped_face_model(), video_face_model=_shipped_face_model(STREAM_FACE_MODEL_FILE))
+
+
+def _shipped_face_model(name: str = FACE_MODEL_FILE) -> Path | None:
+    try:
+        return model_path(name)
+    except FileNotFoundError:         # run() says so if faces are to be hidden
+        return None
+
+
+def _hide(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    wrong = [part for part in chosen if part not in HIDE]
+    if wrong or not chosen:
+        raise argparse.ArgumentTypeError(f"expected {','.join(HIDE)} or one of them, not {text!r}")
+    return tuple(dict.fromkeys(chosen))
 
 
 def _positive_int(text: str) -> int:

@@ -37,19 +37,37 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_line(done: int, failed: int, skipped: int, plates: int, seconds: float, resumed: int = 0) -> str:
+COUNTED = ("plate", "face", "drawn")     # what a record's "kinds" count, in the order the lines say them
+FOUND_WORDS = {"plate": "plate", "face": "face", "drawn": "region"}
+
+
+def found_text(counts: dict[str, int], counted: tuple[str, ...]) -> str:
+    """"3 plates, 1 face": each kind of ``counted`` (what the run hid), and any other kind present."""
+    shown_kinds = [kind for kind in COUNTED if kind in counted or counts.get(kind)]
+    return ", ".join(plural(counts.get(kind, 0), FOUND_WORDS[kind]) for kind in shown_kinds)
+
+
+def record_counts(record: dict) -> dict[str, int]:
+    """A photo's regions by kind (a record without kinds: plates, as before faces); a video's most of
+    each kind in one frame."""
+    if "frames" in record:
+        return {"plate": record.get("plates", 0), "face": record.get("faces", 0)}
+    kinds = record.get("kinds") or ["plate"] * len(record["regions"])
+    return {kind: kinds.count(kind) for kind in set(kinds)}
+
+
+def summary_line(done: int, failed: int, skipped: int, found: str, seconds: float, resumed: int = 0) -> str:
     there = f", {resumed} already there (--resume)" if resumed else ""
-    return (f"plateblur: {done} done, {failed} failed, {skipped} skipped{there}; {plural(plates, 'plate')} found; "
-            f"{seconds:.1f} s")
+    return f"plateblur: {done} done, {failed} failed, {skipped} skipped{there}; {found} found; {seconds:.1f} s"
 
 
 def interrupted_line(done: int, failed: int, not_done: int, partial: str, seconds: float) -> str:
     return f"plateblur: interrupted; {done} done, {failed} failed, {not_done} not done; {partial}; {seconds:.1f} s"
 
 
-def video_line(record: dict) -> str:
+def video_line(record: dict, counted: tuple[str, ...] = ("plate",)) -> str:
     black = record["black_frames"]
-    return (f"{plural(record['frames'], 'frame')}, up to {plural(record['plates'], 'plate')} in a frame"
+    return (f"{plural(record['frames'], 'frame')}, up to {found_text(record_counts(record), counted)} in a frame"
             + (f"; {plural(black, 'frame')} could not be processed and {'was' if black == 1 else 'were'} "
                f"written black" if black else ""))
 
@@ -59,7 +77,8 @@ class Progress:
     bar is shown (it opens each video's header)."""
 
     def __init__(self, total: int, quiet: bool, chatty: bool, stream: TextIO | None = None,
-                 video_frames=None):
+                 video_frames=None, counted: tuple[str, ...] = ("plate",)):
+        """``counted``: the kinds of region the run hides (``Settings.kinds``; ("drawn",) for --regions)."""
         self.stream = stream or sys.stderr
         self.total = total
         self.chatty = chatty and not quiet
@@ -73,7 +92,9 @@ class Progress:
                 self.frames = tqdm(total=frames, unit="frame", file=self.stream, dynamic_ncols=True,
                                    smoothing=0.1, position=1, desc="video")
         self.started = time.perf_counter()
-        self.done = self.failed = self.plates = 0
+        self.done = self.failed = 0
+        self.counted = counted
+        self.found: dict[str, int] = {}
         self.finished = 0            # tasks that ended (done or failed), not stopped by an interrupt
 
     def say(self, line: str) -> None:
@@ -102,13 +123,15 @@ class Progress:
         else:
             self.done += 1
             video = "frames" in record
-            self.plates += record["plates"] if video else len(record["regions"])
+            counts = record_counts(record)
+            for kind, n in counts.items():
+                self.found[kind] = self.found.get(kind, 0) + n
             if self.chatty and self.bar is None:
-                what = video_line(record) if video else plural(len(record["regions"]), "plate")
+                what = video_line(record, self.counted) if video else found_text(counts, self.counted)
                 self.say(f"[{self.done + self.failed}/{self.total}] {record['path']} -> "
                          f"{record.get('output', '-')}: {what}")
             elif video and record["black_frames"] and self.bar is not None:
-                self.say(f"plateblur: {record['path']}: {video_line(record)}")
+                self.say(f"plateblur: {record['path']}: {video_line(record, self.counted)}")
         if self.bar is not None:
             self.bar.update()
 
@@ -118,7 +141,7 @@ class Progress:
             return
         for path, why in skipped:
             self.say(f"plateblur: skipped {path} ({why})")
-        self.say(summary_line(self.done, self.failed, len(skipped), self.plates,
+        self.say(summary_line(self.done, self.failed, len(skipped), found_text(self.found, self.counted),
                               time.perf_counter() - self.started, resumed))
 
     def nothing_found(self, skipped: list[tuple[Path, str]]) -> None:

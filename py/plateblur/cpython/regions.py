@@ -1,7 +1,8 @@
 """--regions FILE: obscure exactly the regions a file gives for each photo, without the model.
 
 The file is JSON lines in --json's format (one object per photo: "path", "width", "height",
-"regions" as [[x1, y1, x2, y2], ...] in whole photo pixels), edited by hand or by another tool.
+"regions" as [[x1, y1, x2, y2], ...] in whole photo pixels, "kinds" one per region: plate, face or drawn,
+"drawn" where a line has none or its regions were edited without them), edited by hand or by another tool.
 Photos are matched by path: a relative "path" is taken from the regions file's own folder (so a file
 written where --json ran, or moved with its photos, still fits), an absolute one or a URI as it is.
 Lines without "regions" (--json's error lines) are left out; a photo the file has no regions for is
@@ -38,6 +39,10 @@ class Given:
     width: int | None
     height: int | None
     regions: list[list[int]]
+    kinds: list[str]
+
+
+REGION_KINDS = ("plate", "face", "drawn")   # what --json's "kinds" say; a line without them: "drawn"
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,9 @@ class RegionsFile:
     path: Path
     photos: dict
 
-    def regions_for(self, source: Path, width: int, height: int) -> np.ndarray:
-        """The regions given for the photo ``source`` (decoded as width x height); ImageError if none fit."""
+    def regions_for(self, source: Path, width: int, height: int) -> tuple[np.ndarray, list[str]]:
+        """The regions given for the photo ``source`` (decoded as width x height) and their kinds;
+        ImageError if none fit."""
         given = self.photos.get(identity(source))
         if given is None:
             raise ImageError(f"no regions for this photo in {self.path}")
@@ -57,7 +63,7 @@ class RegionsFile:
             if not 0 <= x1 < x2 <= width or not 0 <= y1 < y2 <= height:
                 raise ImageError(f"region {[x1, y1, x2, y2]} in {self.path} does not lie within the "
                                  f"{width}x{height} photo")
-        return np.asarray(given.regions, np.int32).reshape(-1, 4)
+        return np.asarray(given.regions, np.int32).reshape(-1, 4), given.kinds
 
 
 def load(path: Path) -> RegionsFile:
@@ -100,7 +106,12 @@ def _parse(record, folder: Path) -> tuple[Path, Given | None]:
         if x2 <= x1 or y2 <= y1:
             what = "inverted" if x2 < x1 or y2 < y1 else "empty"
             raise ValueError(f"region {[x1, y1, x2, y2]} is {what}: x2 must be greater than x1, and y2 greater than y1")
-    return key, Given(*(None if v is None else int(v) for v in size), boxes)
+    kinds = record.get("kinds")
+    if kinds is not None and (not isinstance(kinds, list) or any(k not in REGION_KINDS for k in kinds)):
+        raise ValueError(f'"kinds" must be a list of {", ".join(REGION_KINDS)}, one for each region')
+    if kinds is None or len(kinds) != len(boxes):     # none given, or regions edited by hand: as drawn
+        kinds = ["drawn"] * len(boxes)
+    return key, Given(*(None if v is None else int(v) for v in size), boxes, kinds)
 
 
 def _whole(value) -> bool:
@@ -119,6 +130,7 @@ def anonymise(task: Task, given: RegionsFile, settings: Settings, overwrite: boo
         raise VideoError(FOR_PHOTOS_ONLY)
     photo = read_photo(task.source)
     h, w = photo.rgb.shape[:2]
-    regions = given.regions_for(task.source, w, h)
-    record = {"path": str(task.source), "width": w, "height": h, "boxes": [], "regions": regions.tolist()}
+    regions, kinds = given.regions_for(task.source, w, h)
+    record = {"path": str(task.source), "width": w, "height": h, "boxes": [], "box_kinds": [],
+              "regions": regions.tolist(), "kinds": kinds}
     return save(task, photo, pipeline.obscure(photo.rgb, regions, settings), regions, record, overwrite)

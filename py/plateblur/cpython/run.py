@@ -8,14 +8,13 @@ run left (a hidden ``.<name>.<random>.part``) is never taken for one. Ctrl-C and
 with one summary line saying what was finished and whether partial files are left."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from ..settings import Settings
 from . import batch, cluster, inputs, outputs, regions, remote, video
-from .onnx_model import load_checked
+from .onnx_model import ModelError, load_checked
 from .progress import Progress, shown
 from .remote import Uri
 from .work import Work, WorkOptions
@@ -41,9 +40,12 @@ class RunPlan:
     regions: Path | None = None         # obscure these regions (--json lines) without the model
     resume: bool = False                # leave out inputs whose result is already there
     model_given: bool = False           # --model named ``model``: checked once before the run
+    face_model: Path | None = None      # the face detector for photos (settings.hide has faces)
+    video_face_model: Path | None = None   # ... for videos; None: ``face_model``
 
     def work_options(self) -> WorkOptions:
-        return WorkOptions(self.model, self.video_model or self.model, self.settings, self.overwrite, self.crf)
+        return WorkOptions(self.model, self.video_model or self.model, self.settings, self.overwrite, self.crf,
+                           self.face_model, self.video_face_model)
 
 
 @dataclass
@@ -76,6 +78,13 @@ def execute(run_plan: RunPlan) -> int:
     found), INTERRUPTED after Ctrl-C or SIGTERM."""
     given = regions.load(run_plan.regions) if run_plan.regions is not None else None
     checked = load_checked(run_plan.model, spin=False) if run_plan.model_given and given is None else None
+    loaded = {run_plan.model: checked} if checked else {}
+    if given is None and "face" in run_plan.settings.kinds:      # never a silent half: faces or a clear error
+        if run_plan.face_model is None:
+            raise ModelError("faces are to be hidden, and this installation has no face model")
+        loaded[run_plan.face_model] = load_checked(run_plan.face_model, spin=False)
+        if run_plan.video_face_model is not None:
+            loaded[run_plan.video_face_model] = load_checked(run_plan.video_face_model, spin=False)
     if run_plan.output_dir is not None and not run_plan.json:
         outputs.prepare_output_folder(run_plan.output_dir)
     found = inputs.collect(list(run_plan.inputs), run_plan.recursive, None if run_plan.json else run_plan.output_dir)
@@ -83,12 +92,13 @@ def execute(run_plan: RunPlan) -> int:
     tasks = planned.todo
     videos = [task.source for task in tasks if inputs.is_video(task.source)]
     progress = Progress(len(tasks), run_plan.quiet, chatty=not run_plan.json,
-                        video_frames=(lambda: sum(map(video.estimate_frames, videos))) if videos else None)
+                        video_frames=(lambda: sum(map(video.estimate_frames, videos))) if videos else None,
+                        counted=("drawn",) if given is not None else run_plan.settings.kinds)
     for folder, message in found.unreadable:
         progress.fail(folder, message)
     if tasks:
         try:
-            _run_tasks(run_plan, tasks, given, checked, progress)
+            _run_tasks(run_plan, tasks, given, loaded, progress)
         except KeyboardInterrupt:
             with batch.signals_ignored():     # one true line: a second signal must not cut it short
                 progress.interrupted(found.skipped, _partial_files_note([task.base for task in tasks]))
@@ -100,7 +110,7 @@ def execute(run_plan: RunPlan) -> int:
     return 1 if progress.failed or not (tasks or planned.resumed) else 0
 
 
-def _run_tasks(run_plan: RunPlan, tasks: list[batch.Task], given, checked, progress: Progress) -> None:
+def _run_tasks(run_plan: RunPlan, tasks: list[batch.Task], given, loaded, progress: Progress) -> None:
     printer = batch.LinePrinter()
 
     def on_frame(record: dict) -> None:
@@ -119,7 +129,7 @@ def _run_tasks(run_plan: RunPlan, tasks: list[batch.Task], given, checked, progr
     elif run_plan.ray:
         cluster.run(run_plan.ray, tasks, run_plan.work_options(), run_plan.jobs, on_record, on_frame)
     else:
-        work = Work(run_plan.work_options(), on_frame, {run_plan.model: checked} if checked else {})
+        work = Work(run_plan.work_options(), on_frame, loaded)
         batch.run(tasks, work, run_plan.jobs, on_record, work.stop)
 
 

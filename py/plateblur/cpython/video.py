@@ -141,7 +141,8 @@ def _anonymise(av, local: str, task: VideoTask, model, on_frame) -> dict:
 def _run(av, source, task: VideoTask, model, writer: "_Writer | None", on_frame) -> dict:
     stream = source.streams.video[0]
     stream.thread_type = "AUTO"
-    processor = FrameProcessor(AsyncModel(model), task.settings)
+    processor = FrameProcessor({kind: AsyncModel(m) for kind, m in model.items()} if isinstance(model, dict)
+                               else AsyncModel(model), task.settings)
     state = {"index": 0, "size": None, "last": None}
 
     async def one(frame) -> None:
@@ -161,7 +162,8 @@ def _run(av, source, task: VideoTask, model, writer: "_Writer | None", on_frame)
             writer.frame(rgb, pts)
         state["size"] = rgb.shape[1::-1]
         record = {"path": str(task.source), "frame": state["index"],
-                  "timestamp": round(float(pts * stream.time_base), 6), "regions": result.regions.tolist()}
+                  "timestamp": round(float(pts * stream.time_base), 6), "regions": result.regions.tolist(),
+                  "kinds": list(result.kinds)}
         if result.failed:
             record["failed"] = result.failed
         on_frame(record)
@@ -186,7 +188,8 @@ def _run(av, source, task: VideoTask, model, writer: "_Writer | None", on_frame)
     _check_complete(source, stream, state["last"], state["index"])
     width, height = state["size"]
     return {"path": str(task.source), "width": width, "height": height, "frames": state["index"],
-            "duration": round(float(state["last"] * stream.time_base), 6), "plates": processor.most_regions,
+            "duration": round(float(state["last"] * stream.time_base), 6),
+            "plates": processor.most_of_kind.get("plate", 0), "faces": processor.most_of_kind.get("face", 0),
             "black_frames": processor.failed}
 
 

@@ -20,6 +20,8 @@ class WorkOptions:
     settings: Settings
     overwrite: bool = False
     crf: int | None = None
+    face_model: Path | None = None         # photos; needed when the settings hide faces
+    video_face_model: Path | None = None   # videos; None: ``face_model``
 
 
 class Work:
@@ -39,9 +41,21 @@ class Work:
                 self.models[path] = batch.SerialModel(OnnxModel(path, spin=False), self.lock)
             return self.models[path]
 
+    def models_for(self, plate_model: Path, face_model: Path | None) -> dict[str, batch.SerialModel]:
+        """kind -> model for what the settings hide."""
+        chosen = {}
+        if "plate" in self.options.settings.kinds:
+            chosen["plate"] = self.model(plate_model)
+        if "face" in self.options.settings.kinds:
+            if face_model is None:
+                raise ValueError("faces are to be hidden, and no face model was given")
+            chosen["face"] = self.model(face_model)
+        return chosen
+
     def __call__(self, task: batch.Task) -> dict:
         o = self.options
         if inputs.is_video(task.source):
             return video.anonymise_video(video.VideoTask(task.source, task.base, o.settings, o.overwrite, o.crf, self.stop),
-                                         self.model(o.video_model), self.on_frame)
-        return batch.anonymise(task, self.model(o.photo_model), o.settings, o.overwrite)
+                                         self.models_for(o.video_model, o.video_face_model or o.face_model),
+                                         self.on_frame)
+        return batch.anonymise(task, self.models_for(o.photo_model, o.face_model), o.settings, o.overwrite)
