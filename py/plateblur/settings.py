@@ -60,7 +60,7 @@ KIND_OF = {"plates": "plate", "faces": "face"}   # a hide choice -> the kind of 
 FACE_CONF = 0.2
 # A face box runs from brow to chin; hair, ears and chin need more room than a plate's: faces get this
 # much padding on top of the user's pad (docs/faces.md: what keeps them unrecognisable).
-FACE_EXTRA_PAD = 0.15
+FACE_EXTRA_PAD = 0.25
 SLIDERS = ("strength", "pad", "conf")    # the page's sliders, in the order of the form
 FAST_VIDEO = {"detect_every": 3}         # "Fast video": the detector on every third frame
 CAMERA = {"thorough": False}             # the live view keeps its pace: never the thorough search (3x the time)

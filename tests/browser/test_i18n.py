@@ -13,7 +13,7 @@ DENY = """navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMExce
 EXPECTED = {
     "en-US": {
         "lang": "en",
-        "title": "Hide licence plates in photos, videos and the live camera",
+        "title": "Hide licence plates and faces in photos, videos and the live camera",
         "drop": "Drop photos or videos here",
         "photo_error": "Not processed: not an image, or not a JPEG, PNG or WebP file",
         "video_error": "Not processed: this browser cannot decode HEVC video; try H.264, VP8, VP9 or AV1",
@@ -26,7 +26,7 @@ EXPECTED = {
     },
     "de-DE": {
         "lang": "de",
-        "title": "Kennzeichen unkenntlich machen – in Fotos, Videos und der Live-Kamera",
+        "title": "Kennzeichen und Gesichter unkenntlich machen – in Fotos, Videos und der Live-Kamera",
         "drop": "Fotos oder Videos hierher ziehen",
         "photo_error": "Nicht verarbeitet: keine Bilddatei oder weder JPEG noch PNG noch WebP",
         "video_error": "Nicht verarbeitet: dieser Browser kann HEVC-Video nicht dekodieren; versuchen Sie H.264, VP8, VP9 "

@@ -66,13 +66,16 @@ def _matches(boxes: np.ndarray, face, region, by_centre: bool) -> bool:
     return bool(len(boxes)) and bool((box_iou_batch(boxes, np.float64([face])) >= MATCH_IOU).any())
 
 
-def found_in(rgb: np.ndarray, face, region=None, classifiers=None, by_centre: bool = False) -> bool:
+def found_in(rgb: np.ndarray, face, region=None, classifiers=None, by_centre: bool = False,
+             whole: np.ndarray | None = None) -> bool:
     """Whether the adversary finds ``face`` (x1, y1, x2, y2) in ``rgb``: in the whole photo, or in the
     neighbourhood of ``region`` (default: the face's own box) scaled up with its contrast stretched.
-    ``by_centre``: the first version's rule (any Haar box centred in ``region``)."""
+    ``by_centre``: the first version's rule (any Haar box centred in ``region``). ``whole``: the whole
+    photo's ``haar_faces``, where the caller has them already."""
     classifiers = classifiers or _classifiers()
     region = [int(v) for v in (face if region is None else region)]
-    if _matches(haar_faces(rgb, classifiers), face, region, by_centre):
+    whole = haar_faces(rgb, classifiers) if whole is None else whole
+    if _matches(whole, face, region, by_centre):
         return True
     x1, y1, x2, y2 = region
     gx, gy = (x2 - x1) // 2, (y2 - y1) // 2
@@ -97,7 +100,8 @@ def table(photos: list[tuple[Path, np.ndarray]], limit: int | None = None, by_ce
     seen, again = 0, dict.fromkeys(WEAKEST, 0)
     for path, boxes in photos:
         rgb = np.asarray(Image.open(path).convert("RGB"))
-        visible = [b for b in boxes if found_in(rgb, b.tolist(), None, classifiers, by_centre)]
+        whole = haar_faces(rgb, classifiers)
+        visible = [b for b in boxes if found_in(rgb, b.tolist(), None, classifiers, by_centre, whole)]
         if not visible:
             continue
         every = Detections(boxes, np.ones(len(boxes), np.float32), class_id=FACE)     # the photo's faces, all hidden
@@ -106,7 +110,8 @@ def table(photos: list[tuple[Path, np.ndarray]], limit: int | None = None, by_ce
             settings = Settings(mode=mode, strength=strength, pad=0.0)       # the least padding a user can pick
             obscured = pipeline.obscure(rgb, pipeline.regions_for(every, rgb.shape[1::-1], settings), settings)
             regions = pipeline.regions_for(looked_at, rgb.shape[1::-1], settings)
-            again[mode] += sum(found_in(obscured, face.tolist(), r.tolist(), classifiers, by_centre)
+            whole = haar_faces(obscured, classifiers)
+            again[mode] += sum(found_in(obscured, face.tolist(), r.tolist(), classifiers, by_centre, whole)
                                for face, r in zip(visible, regions))
         seen += len(visible)
         if limit and seen >= limit:
